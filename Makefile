@@ -1,0 +1,45 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := intake assessment planning guidance notifications audit
+PACKAGES := contracts libs $(addprefix services/,$(SERVICES))
+INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+
+.PHONY: run stop status logs test test-unit venv infra infra-down schemas bench clean
+
+run: venv ## Kafka, PostgreSQL and every service in the background; prints where they are
+	$(PY) -m deploy up --services
+
+stop: venv ## stop services and infrastructure (data kept)
+	$(PY) -m deploy down
+
+status: venv
+	$(PY) -m deploy status
+
+logs: venv ## make logs NAME=intake (kafka, postgres or a service)
+	$(PY) -m deploy logs $(or $(NAME),kafka) -f
+
+test: venv ## install everything a fresh machine needs, then run every test
+	$(PY) -m deploy --profile test up
+	$(PY) -m pytest
+
+test-unit: venv
+	$(PY) -m pytest -m unit
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: $(INSTALL_INPUTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==25.3
+	$(PY) -m pip install -q -r requirements-dev.txt -r deploy/requirements.txt $(addprefix -e ,$(PACKAGES))
+	touch $@
+
+infra-down: venv
+	$(PY) -m deploy --profile test down
+
+clean: ## stop everything and delete local state (not the Kafka jar cache)
+	-$(PY) -m deploy down --purge
+	-$(PY) -m deploy --profile test down --purge
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""The event catalogue: pure data shared by every service (no I/O here)."""

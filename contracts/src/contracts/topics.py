@@ -1,0 +1,100 @@
+"""The one definition of topics, principals and who may write or read what.
+
+``deploy/`` creates topics, SCRAM users and ACLs from this module, and the services take their
+topic names from it, so the bus and the code cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SERVICES: tuple[str, ...] = ("intake", "assessment", "planning", "guidance", "notifications", "audit")
+"""Every deployable service; each is a Kafka principal of the same name."""
+
+ORGANISATIONS: tuple[str, ...] = ("employment-region", "raseborg", "hango", "inga", "luvn", "kela")
+"""External organisations; each is a Kafka principal of the same name with its own ingress topic."""
+
+OPERATOR = "operator"
+"""The principal of operators watching the log (read-only)."""
+
+PRODUCING_SERVICES: tuple[str, ...] = ("intake", "assessment", "planning", "guidance", "notifications")
+
+TopicKind = Literal["event", "ingress", "dead-letter"]
+
+FOREVER = -1
+
+
+def event_topic(service: str) -> str:
+    return f"integration.{service}.v1"
+
+
+def ingress_topic(organisation: str) -> str:
+    return f"ingress.{organisation}.v1"
+
+
+def dead_letter_topic(service: str) -> str:
+    return f"deadletter.{service}.v1"
+
+
+# Which event topics each service consumes (besides ingress for intake and dead letters for audit).
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "intake": tuple(ingress_topic(org) for org in ORGANISATIONS),
+    "assessment": (event_topic("intake"),),
+    "planning": (event_topic("intake"), event_topic("assessment")),
+    "guidance": (event_topic("intake"), event_topic("planning")),
+    "notifications": tuple(event_topic(s) for s in ("intake", "assessment", "planning", "guidance")),
+    "audit": tuple(event_topic(s) for s in PRODUCING_SERVICES)
+    + tuple(dead_letter_topic(s) for s in SERVICES if s != "audit"),
+}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic with its single writer and its readers (principal names)."""
+
+    name: str
+    kind: TopicKind
+    writer: str
+    readers: tuple[str, ...]
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def _retained_forever() -> dict[str, str]:
+    return {"retention.ms": str(FOREVER), "retention.bytes": str(FOREVER), "cleanup.policy": "delete"}
+
+
+def _readers(topic: str) -> tuple[str, ...]:
+    return tuple(s for s in SERVICES if topic in CONSUMES[s]) + (OPERATOR,)
+
+
+def all_topics() -> tuple[Topic, ...]:
+    """Every topic the system uses; the message key on each is the client id."""
+    topics = [
+        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained_forever())
+        for s in PRODUCING_SERVICES
+    ]
+    topics += [
+        Topic(ingress_topic(o), "ingress", o, _readers(ingress_topic(o)), 3, _retained_forever())
+        for o in ORGANISATIONS
+    ]
+    topics += [
+        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained_forever())
+        for s in SERVICES
+        if s != "audit"
+    ]
+    # The audit service is the last consumer: its own dead letters go to a topic audit writes
+    # and only operators read.
+    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained_forever()))
+    return tuple(topics)
+
+
+def principals() -> tuple[str, ...]:
+    """Every SCRAM principal besides the broker's admin."""
+    return SERVICES + ORGANISATIONS + (OPERATOR,)
+
+
+def consumer_group_prefix(principal: str) -> str:
+    """Consumer groups a principal may use start with its own name."""
+    return principal

@@ -1,0 +1,1 @@
+"""Local infrastructure for machines without a Docker engine: Kafka (KRaft) and PostgreSQL."""

@@ -1,0 +1,107 @@
+"""`python -m deploy up|down|status|logs|env` — the local infrastructure without Docker."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+
+from contracts.topics import SERVICES
+from deploy import kafka, postgres, procs, provision, secrets, services, tools
+from deploy.config import Layout
+from deploy.errors import DeployError
+
+
+def up(layout: Layout, *, with_services: bool) -> dict:
+    tools.ensure_tools()
+    creds = secrets.load_or_create(layout.secrets_file)
+    print(f"PostgreSQL: {postgres.start(layout, creds['postgres']['postgres'])}", flush=True)
+    print(f"Kafka {kafka.kafka_version()}: {kafka.start(layout, creds['kafka'])}", flush=True)
+    postgres.wait_ready(layout, creds["postgres"]["postgres"])
+    kafka.wait_ready(layout, creds["kafka"]["admin"])
+    print(f"Kafka provisioned: {provision.provision_kafka(layout, creds['kafka'])}", flush=True)
+    print(f"PostgreSQL provisioned: {provision.provision_postgres(layout, creds['postgres'])}", flush=True)
+    if with_services:
+        for svc, what in services.start_all(layout, creds).items():
+            print(f"{svc}: {what}", flush=True)
+        services.wait_healthy(layout)
+    status(layout)
+    return creds
+
+
+def down(layout: Layout, *, purge: bool = False) -> None:
+    for svc in services.stop_all(layout):
+        print(f"{svc}: stopped")
+    print(f"Kafka: {'stopped' if kafka.stop(layout) else 'was not running'}")
+    print(f"PostgreSQL: {'stopped' if postgres.stop(layout) else 'was not running'}")
+    if purge:
+        shutil.rmtree(layout.home, ignore_errors=True)
+        print(f"removed {layout.home}")
+
+
+def status(layout: Layout) -> bool:
+    kafka_up = procs.read_pid(kafka.pidfile(layout)) is not None and procs.port_open(layout.host, layout.kafka_port)
+    pg_up = postgres.running(layout)
+    print(f"state folder : {layout.home}")
+    print(f"kafka        : {'up  ' if kafka_up else 'down'} {layout.bootstrap} (SASL_PLAINTEXT, SCRAM-SHA-512)"
+          f"  log {layout.logs / 'kafka.log'}")
+    print(f"postgresql   : {'up  ' if pg_up else 'down'} {layout.host}:{layout.pg_port}"
+          f"  log {layout.logs / 'postgres.log'}")
+    for svc in SERVICES:
+        running = procs.read_pid(services.pidfile(layout, svc)) is not None
+        state = ("up  " if services.healthy(layout, svc) else "starting") if running else "down"
+        print(f"{svc:<13}: {state} {services.url(layout, svc)}/healthz  log {layout.logs / (svc + '.log')}")
+    print(f"credentials  : {layout.secrets_file} (generated here, mode 600)")
+    return kafka_up and pg_up
+
+
+def logs(layout: Layout, name: str, follow: bool) -> None:
+    path = layout.logs / {"kafka": "kafka.log", "postgres": "postgres.log"}.get(name, f"{name}.log")
+    if not path.exists():
+        raise DeployError(f"no log at {path}")
+    subprocess.run(["tail", "-n", "200", *(["-F"] if follow else []), str(path)])
+
+
+def env(layout: Layout, service: str) -> None:
+    creds = secrets.load_or_create(layout.secrets_file)
+    for key, value in services.service_env(layout, service, creds).items():
+        print(f"export {key}='{value}'")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    parser.add_argument("--profile", choices=("dev", "test"), default="dev",
+                        help="dev (make run) or test (the test suite's own state folder and ports)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="start Kafka and PostgreSQL (idempotent), provision, optionally services")
+    p_up.add_argument("--services", action="store_true", help="also start the six services")
+    p_down = sub.add_parser("down", help="stop everything (data is kept)")
+    p_down.add_argument("--purge", action="store_true", help="also delete the state folder")
+    sub.add_parser("status", help="what runs where")
+    p_logs = sub.add_parser("logs", help="show a log: kafka, postgres or a service name")
+    p_logs.add_argument("name", choices=("kafka", "postgres", *SERVICES))
+    p_logs.add_argument("-f", "--follow", action="store_true")
+    p_env = sub.add_parser("env", help="print a service's settings as shell exports")
+    p_env.add_argument("service", choices=SERVICES)
+    args = parser.parse_args(argv)
+    layout = Layout.from_env(profile=args.profile)
+    try:
+        if args.command == "up":
+            up(layout, with_services=args.services)
+        elif args.command == "down":
+            down(layout, purge=args.purge)
+        elif args.command == "status":
+            return 0 if status(layout) else 3
+        elif args.command == "logs":
+            logs(layout, args.name, args.follow)
+        elif args.command == "env":
+            env(layout, args.service)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The six services as local processes, with their settings passed in the environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from contracts.topics import SERVICES
+from deploy import procs
+from deploy.config import REPO, Layout
+from deploy.errors import DeployError
+
+
+def service_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The settings a service reads (prefix = its name in capitals), pointing at this layout."""
+    p = service.upper() + "_"
+    pg_pw = secrets["postgres"][service]
+    return {
+        f"{p}KAFKA_BOOTSTRAP": layout.bootstrap,
+        f"{p}KAFKA_USERNAME": service,
+        f"{p}KAFKA_PASSWORD": secrets["kafka"][service],
+        f"{p}DATABASE_URL": f"postgresql://{service}:{pg_pw}@{layout.host}:{layout.pg_port}/{service}",
+        f"{p}HTTP_HOST": layout.host,
+        f"{p}HTTP_PORT": str(layout.http_port(service)),
+        f"{p}SMTP_PORT": str(layout.smtp_port),
+    }
+
+
+def pidfile(layout: Layout, service: str) -> Path:
+    return layout.run / f"{service}.pid"
+
+
+def url(layout: Layout, service: str) -> str:
+    return f"http://{layout.host}:{layout.http_port(service)}"
+
+
+def start_all(layout: Layout, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    done: dict[str, str] = {}
+    for svc in SERVICES:
+        if procs.read_pid(pidfile(layout, svc)):
+            done[svc] = "already running"
+            continue
+        port = layout.http_port(svc)
+        if procs.port_open(layout.host, port):
+            raise DeployError(f"port {port} ({svc} HTTP) on {layout.host} is already in use by "
+                              f"{procs.port_holder(port)}; choose another base with BACKBONE_HTTP_PORT_BASE")
+        env = {**os.environ, **service_env(layout, svc, secrets)}
+        procs.start_detached([sys.executable, "-m", svc], log=layout.logs / f"{svc}.log",
+                             pidfile=pidfile(layout, svc), env=env, cwd=REPO)
+        done[svc] = "started"
+    return done
+
+
+def healthy(layout: Layout, service: str, path: str = "/healthz") -> bool:
+    try:
+        with urllib.request.urlopen(url(layout, service) + path, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def wait_healthy(layout: Layout, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(SERVICES)
+    while pending and time.monotonic() < deadline:
+        for svc in list(pending):
+            if procs.read_pid(pidfile(layout, svc)) is None:
+                raise DeployError(f"{svc} exited during start-up; see {layout.logs / (svc + '.log')}")
+            if healthy(layout, svc, "/readyz"):
+                pending.remove(svc)
+        time.sleep(0.3)
+    if pending:
+        raise DeployError(f"not ready after {timeout:.0f}s: {', '.join(pending)}; see {layout.logs}")
+
+
+def stop_all(layout: Layout) -> list[str]:
+    return [svc for svc in SERVICES if procs.stop(pidfile(layout, svc), timeout=30)]

@@ -1,0 +1,1 @@
+"""Assessment: assessments of competence and service needs, initial interviews and their deadlines."""

@@ -1,0 +1,1 @@
+"""Database and Kafka adapters."""

@@ -1,0 +1,1 @@
+"""Aggregates and rules; no I/O here."""

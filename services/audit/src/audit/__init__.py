@@ -1,0 +1,1 @@
+"""Audit: the shared, hash-chained audit trail and the operator console."""

@@ -1,0 +1,5 @@
+from backbone.serve import serve
+from guidance.bootstrap import build
+from guidance.config import GuidanceSettings
+
+serve(build, GuidanceSettings())

@@ -1,0 +1,1 @@
+"""HTTP routes and Kafka subscribers: they only translate into commands."""

@@ -1,0 +1,5 @@
+from backbone.serve import serve
+from intake.bootstrap import build
+from intake.config import IntakeSettings
+
+serve(build, IntakeSettings())

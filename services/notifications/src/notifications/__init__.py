@@ -1,0 +1,1 @@
+"""Notifications: e-mail and SMS to clients in their own language."""

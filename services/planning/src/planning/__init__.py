@@ -1,0 +1,1 @@
+"""Planning: integration plans: periods, extensions and total-duration limits."""
