@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import kafka, postgres, procs, provision, secrets, services, tools
+from deploy import containers, kafka, postgres, procs, provision, secrets, services, tools
 from deploy.config import Layout
 from deploy.errors import DeployError
 
@@ -20,8 +22,8 @@ def up(layout: Layout, *, with_services: bool) -> dict:
     print(f"Kafka {kafka.kafka_version()}: {kafka.start(layout, creds['kafka'])}", flush=True)
     postgres.wait_ready(layout, creds["postgres"]["postgres"])
     kafka.wait_ready(layout, creds["kafka"]["admin"])
-    print(f"Kafka provisioned: {provision.provision_kafka(layout, creds['kafka'])}", flush=True)
-    print(f"PostgreSQL provisioned: {provision.provision_postgres(layout, creds['postgres'])}", flush=True)
+    print(f"Kafka provisioned: {provision.provision_kafka(layout.bootstrap, creds['kafka'])}", flush=True)
+    print(f"PostgreSQL provisioned: {provision.provision_postgres(layout.host, layout.pg_port, creds['postgres'])}", flush=True)
     if with_services:
         for svc, what in services.start_all(layout, creds).items():
             print(f"{svc}: {what}", flush=True)
@@ -65,8 +67,15 @@ def logs(layout: Layout, name: str, follow: bool) -> None:
 
 def env(layout: Layout, service: str) -> None:
     creds = secrets.load_or_create(layout.secrets_file)
-    for key, value in services.service_env(layout, service, creds).items():
+    for key, value in services.local_env(layout, service, creds).items():
         print(f"export {key}='{value}'")
+
+
+def provision_remote(args: argparse.Namespace) -> None:
+    creds = json.loads(args.secrets.read_text())
+    kafka.wait_for_metadata(args.bootstrap, creds["kafka"]["admin"], timeout=120)
+    print(f"Kafka provisioned: {provision.provision_kafka(args.bootstrap, creds['kafka'])}", flush=True)
+    print(f"PostgreSQL provisioned: {provision.provision_postgres(args.pg_host, args.pg_port, creds['postgres'])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     p_logs.add_argument("-f", "--follow", action="store_true")
     p_env = sub.add_parser("env", help="print a service's settings as shell exports")
     p_env.add_argument("service", choices=SERVICES)
+    p_init = sub.add_parser("compose-init", help="(Compose) write secrets, broker config and service settings")
+    p_init.add_argument("out", type=Path)
+    p_prov = sub.add_parser("provision", help="(Compose) create users, topics, ACLs, databases and roles")
+    p_prov.add_argument("--secrets", type=Path, required=True)
+    p_prov.add_argument("--bootstrap", required=True)
+    p_prov.add_argument("--pg-host", required=True)
+    p_prov.add_argument("--pg-port", type=int, default=5432)
     args = parser.parse_args(argv)
     layout = Layout.from_env(profile=args.profile)
     try:
@@ -97,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             logs(layout, args.name, args.follow)
         elif args.command == "env":
             env(layout, args.service)
+        elif args.command == "compose-init":
+            containers.compose_init(args.out)
+        elif args.command == "provision":
+            provision_remote(args)
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

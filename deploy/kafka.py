@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from deploy import procs
@@ -45,15 +46,30 @@ def _plain_jaas(password: str) -> str:
             f'username="broker" password="{password}" user_broker="{password}";')
 
 
-def server_properties(layout: Layout, broker_password: str) -> str:
-    h = layout.host
+@dataclass(frozen=True)
+class Listeners:
+    """Where the broker listens and what it tells clients; loopback locally, a service name in Compose."""
+
+    bind_host: str
+    advertised_host: str
+    client: int
+    internal: int
+    controller: int
+
+    @classmethod
+    def local(cls, layout: Layout) -> Listeners:
+        return cls(layout.host, layout.host, layout.kafka_port, layout.kafka_internal_port,
+                   layout.kafka_controller_port)
+
+
+def server_properties(listeners: Listeners, data_dir: str, broker_password: str) -> str:
+    b, a, ls = listeners.bind_host, listeners.advertised_host, listeners
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
-        "controller.quorum.bootstrap.servers": f"{h}:{layout.kafka_controller_port}",
-        "listeners": f"CLIENT://{h}:{layout.kafka_port},INTERNAL://{h}:{layout.kafka_internal_port},"
-                     f"CONTROLLER://{h}:{layout.kafka_controller_port}",
-        "advertised.listeners": f"CLIENT://{h}:{layout.kafka_port},INTERNAL://{h}:{layout.kafka_internal_port}",
+        "controller.quorum.bootstrap.servers": f"{a}:{ls.controller}",
+        "listeners": f"CLIENT://{b}:{ls.client},INTERNAL://{b}:{ls.internal},CONTROLLER://{b}:{ls.controller}",
+        "advertised.listeners": f"CLIENT://{a}:{ls.client},INTERNAL://{a}:{ls.internal}",
         "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
         "inter.broker.listener.name": "INTERNAL",
         "controller.listener.names": "CONTROLLER",
@@ -68,7 +84,7 @@ def server_properties(layout: Layout, broker_password: str) -> str:
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "allow.everyone.if.no.acl.found": "false",
         "super.users": "User:admin;User:broker",
-        "log.dirs": str(layout.kafka_dir / "data"),
+        "log.dirs": data_dir,
         "num.partitions": "1",
         "offsets.topic.replication.factor": "1",
         "offsets.topic.num.partitions": "10",
@@ -125,7 +141,7 @@ def start(layout: Layout, secrets: dict[str, str]) -> str:
     jars = fetch_jars(layout)
     layout.kafka_dir.mkdir(parents=True, exist_ok=True)
     props = layout.kafka_dir / "server.properties"
-    props.write_text(server_properties(layout, secrets["broker"]))
+    props.write_text(server_properties(Listeners.local(layout), str(layout.kafka_dir / "data"), secrets["broker"]))
     props.chmod(0o600)
     format_storage(layout, jars, secrets["admin"])
     cmd = ["java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
@@ -135,25 +151,30 @@ def start(layout: Layout, secrets: dict[str, str]) -> str:
     return "started"
 
 
-def wait_ready(layout: Layout, admin_password: str, timeout: float = 90.0) -> None:
+def wait_for_metadata(bootstrap: str, admin_password: str, timeout: float, alive=lambda: True) -> None:
     """Wait until the broker answers a metadata request as the admin principal."""
     from deploy.provision import admin_client
 
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
-        if procs.read_pid(pidfile(layout)) is None:
-            raise DeployError(f"Kafka exited during start-up; see {layout.logs / 'kafka.out'} and "
-                              f"{layout.logs / 'kafka.log'}")
-        if procs.port_open(layout.host, layout.kafka_port):
-            try:
-                admin_client(layout, "admin", admin_password).list_topics(timeout=5)
-                return
-            except Exception as exc:  # noqa: BLE001 - any failure here means "not yet"
-                last = exc
+        if not alive():
+            raise DeployError("Kafka exited during start-up")
+        try:
+            admin_client(bootstrap, "admin", admin_password).list_topics(timeout=5)
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure here means "not yet"
+            last = exc
         time.sleep(0.5)
-    raise DeployError(f"Kafka did not answer metadata requests within {timeout:.0f}s ({last}); "
-                      f"see {layout.logs / 'kafka.log'}")
+    raise DeployError(f"Kafka at {bootstrap} did not answer metadata requests within {timeout:.0f}s ({last})")
+
+
+def wait_ready(layout: Layout, admin_password: str, timeout: float = 90.0) -> None:
+    try:
+        wait_for_metadata(layout.bootstrap, admin_password, timeout,
+                          alive=lambda: procs.read_pid(pidfile(layout)) is not None)
+    except DeployError as exc:
+        raise DeployError(f"{exc}; see {layout.logs / 'kafka.out'} and {layout.logs / 'kafka.log'}") from exc
 
 
 def stop(layout: Layout) -> bool:

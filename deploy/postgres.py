@@ -97,12 +97,12 @@ def running(layout: Layout) -> bool:
 
 
 def start(layout: Layout, superuser_password: str) -> str:
-    init(layout, superuser_password)
     if running(layout):
         return "already running"
     if procs.port_open(layout.host, layout.pg_port):
         raise DeployError(f"port {layout.pg_port} (PostgreSQL) on {layout.host} is already in use by "
                           f"{procs.port_holder(layout.pg_port)}; stop it or choose another with BACKBONE_PG_PORT")
+    init(layout, superuser_password)
     _write_conf(layout)
     layout.logs.mkdir(parents=True, exist_ok=True)
     log = layout.logs / "postgres.log"

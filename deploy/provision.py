@@ -24,12 +24,11 @@ from confluent_kafka.admin import (
 )
 
 from contracts.topics import OPERATOR, SERVICES, all_topics, principals
-from deploy.config import Layout
 
 
-def admin_client(layout: Layout, user: str, password: str) -> AdminClient:
+def admin_client(bootstrap: str, user: str, password: str) -> AdminClient:
     return AdminClient({
-        "bootstrap.servers": layout.bootstrap,
+        "bootstrap.servers": bootstrap,
         "security.protocol": "SASL_PLAINTEXT",
         "sasl.mechanism": "SCRAM-SHA-512",
         "sasl.username": user,
@@ -111,18 +110,18 @@ def ensure_acls(admin: AdminClient) -> tuple[int, int]:
     return len(missing), len(stale)
 
 
-def provision_kafka(layout: Layout, passwords: dict[str, str]) -> str:
-    admin = admin_client(layout, "admin", passwords["admin"])
+def provision_kafka(bootstrap: str, passwords: dict[str, str]) -> str:
+    admin = admin_client(bootstrap, "admin", passwords["admin"])
     ensure_users(admin, passwords)
     created = ensure_topics(admin)
     added, removed = ensure_acls(admin)
     return f"{len(all_topics())} topics ({len(created)} new), {len(principals())} users, ACLs +{added}/-{removed}"
 
 
-async def _provision_postgres(layout: Layout, passwords: dict[str, str]) -> list[str]:
+async def _provision_postgres(host: str, port: int, passwords: dict[str, str]) -> list[str]:
     import asyncpg
 
-    conn = await asyncpg.connect(host=layout.host, port=layout.pg_port, user="postgres",
+    conn = await asyncpg.connect(host=host, port=port, user="postgres",
                                  password=passwords["postgres"], database="postgres")
     made: list[str] = []
     try:
@@ -142,6 +141,6 @@ async def _provision_postgres(layout: Layout, passwords: dict[str, str]) -> list
     return made
 
 
-def provision_postgres(layout: Layout, passwords: dict[str, str]) -> str:
-    made = asyncio.run(_provision_postgres(layout, passwords))
+def provision_postgres(host: str, port: int, passwords: dict[str, str]) -> str:
+    made = asyncio.run(_provision_postgres(host, port, passwords))
     return f"{len(SERVICES)} databases and roles ({len(made)} new)"

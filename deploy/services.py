@@ -14,19 +14,27 @@ from deploy.config import REPO, Layout
 from deploy.errors import DeployError
 
 
-def service_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
-    """The settings a service reads (prefix = its name in capitals), pointing at this layout."""
+def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: str, pg_host: str, pg_port: int,
+                http_host: str, http_port: int, smtp_host: str, smtp_port: int) -> dict[str, str]:
+    """The settings a service reads (prefix = its name in capitals); the same for every deployment."""
     p = service.upper() + "_"
     pg_pw = secrets["postgres"][service]
     return {
-        f"{p}KAFKA_BOOTSTRAP": layout.bootstrap,
+        f"{p}KAFKA_BOOTSTRAP": bootstrap,
         f"{p}KAFKA_USERNAME": service,
         f"{p}KAFKA_PASSWORD": secrets["kafka"][service],
-        f"{p}DATABASE_URL": f"postgresql://{service}:{pg_pw}@{layout.host}:{layout.pg_port}/{service}",
-        f"{p}HTTP_HOST": layout.host,
-        f"{p}HTTP_PORT": str(layout.http_port(service)),
-        f"{p}SMTP_PORT": str(layout.smtp_port),
+        f"{p}DATABASE_URL": f"postgresql://{service}:{pg_pw}@{pg_host}:{pg_port}/{service}",
+        f"{p}HTTP_HOST": http_host,
+        f"{p}HTTP_PORT": str(http_port),
+        f"{p}SMTP_HOST": smtp_host,
+        f"{p}SMTP_PORT": str(smtp_port),
     }
+
+
+def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    return service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
+                       http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
+                       smtp_port=layout.smtp_port)
 
 
 def pidfile(layout: Layout, service: str) -> Path:
@@ -47,7 +55,7 @@ def start_all(layout: Layout, secrets: dict[str, dict[str, str]]) -> dict[str, s
         if procs.port_open(layout.host, port):
             raise DeployError(f"port {port} ({svc} HTTP) on {layout.host} is already in use by "
                               f"{procs.port_holder(port)}; choose another base with BACKBONE_HTTP_PORT_BASE")
-        env = {**os.environ, **service_env(layout, svc, secrets)}
+        env = {**os.environ, **local_env(layout, svc, secrets)}
         procs.start_detached([sys.executable, "-m", svc], log=layout.logs / f"{svc}.log",
                              pidfile=pidfile(layout, svc), env=env, cwd=REPO)
         done[svc] = "started"

@@ -1,0 +1,23 @@
+"""Fixtures shared by every test folder: the real Kafka and PostgreSQL (see tests/support/infra.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.infra import Infra, provide
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    provided = provide()
+    yield provided
+    provided.close()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh id per test, so tests sharing one broker and database need no clean-up."""
+    return uuid.uuid4().hex[:12]

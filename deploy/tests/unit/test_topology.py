@@ -1,0 +1,44 @@
+"""Guards on the one topic/ACL definition (contracts.topics) that deploy/ applies."""
+
+import pytest
+from confluent_kafka.admin import AclOperation, ResourceType
+
+from contracts.topics import CONSUMES, ORGANISATIONS, SERVICES, all_topics, ingress_topic
+from deploy.provision import desired_acls
+
+pytestmark = pytest.mark.unit
+
+
+def _grants(principal: str, op: AclOperation) -> set[str]:
+    return {a.name for a in desired_acls()
+            if a.principal == principal and a.operation == op and a.resource_type == ResourceType.TOPIC}
+
+
+def test_every_topic_has_exactly_one_writer_and_is_kept_forever():
+    for topic in all_topics():
+        writers = {a.principal for a in desired_acls() if a.name == topic.name and a.operation == AclOperation.WRITE}
+        assert writers == {topic.writer}
+        assert topic.config["retention.ms"] == "-1"
+
+
+def test_each_organisation_writes_only_its_own_ingress_topic():
+    for org in ORGANISATIONS:
+        assert _grants(org, AclOperation.WRITE) == {ingress_topic(org)}
+
+
+def test_a_service_reads_exactly_the_topics_it_consumes():
+    for svc in SERVICES:
+        assert _grants(svc, AclOperation.READ) == set(CONSUMES[svc])
+
+
+def test_every_consumed_topic_is_declared_and_every_event_topic_has_a_consumer():
+    declared = {t.name for t in all_topics()}
+    consumed = {name for names in CONSUMES.values() for name in names}
+
+    assert consumed <= declared
+    assert {t.name for t in all_topics() if t.kind != "dead-letter"} <= consumed
+
+
+def test_the_operator_principal_only_reads():
+    assert _grants("operator", AclOperation.WRITE) == set()
+    assert _grants("operator", AclOperation.READ) == {t.name for t in all_topics()}
