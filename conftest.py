@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+# Import the real `contracts` package before pytest imports contracts/tests/conftest.py: under
+# --import-mode=importlib that conftest's dotted name would otherwise register the folder
+# contracts/ as a namespace package called `contracts`, hiding contracts/src/contracts.
+import contracts  # noqa: F401
 from tests.support.infra import Infra, provide
 
 

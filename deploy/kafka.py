@@ -98,8 +98,9 @@ def server_properties(listeners: Listeners, data_dir: str, broker_password: str)
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 
-def _java(jars: Path, main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
-    return ["java", heap, f"-Dlog4j2.configurationFile={LOG4J}", "-cp", f"{jars}/*", main, *args]
+def _java(jars: Path, logs: Path, main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
+    return ["java", heap, f"-Dkafka.logs.dir={logs}", f"-Dlog4j2.configurationFile={LOG4J}", "-cp", f"{jars}/*",
+            main, *args]
 
 
 def format_storage(layout: Layout, jars: Path, admin_password: str) -> bool:
@@ -107,7 +108,7 @@ def format_storage(layout: Layout, jars: Path, admin_password: str) -> bool:
     if (layout.kafka_dir / "data" / "meta.properties").exists():
         return False
     cluster_id = str(uuid.uuid4()).replace("-", "")[:22]
-    cmd = _java(jars, "kafka.tools.StorageTool", "format", "--standalone", "-g", "-t", cluster_id,
+    cmd = _java(jars, layout.logs, "kafka.tools.StorageTool", "format", "--standalone", "-g", "-t", cluster_id,
                 "-c", str(layout.kafka_dir / "server.properties"),
                 "-S", f"SCRAM-SHA-512=[name=admin,password={admin_password}]")
     result = subprocess.run(cmd, capture_output=True, text=True,
@@ -155,11 +156,15 @@ def wait_for_metadata(bootstrap: str, admin_password: str, timeout: float, alive
     """Wait until the broker answers a metadata request as the admin principal."""
     from deploy.provision import admin_client
 
+    host, port = bootstrap.rsplit(":", 1)
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         if not alive():
             raise DeployError("Kafka exited during start-up")
+        if not procs.port_open(host, int(port)):  # the admin client would log every refused connection
+            time.sleep(0.3)
+            continue
         try:
             admin_client(bootstrap, "admin", admin_password).list_topics(timeout=5)
             return

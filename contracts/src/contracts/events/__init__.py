@@ -1,0 +1,1 @@
+"""Event payloads, one module per part of the process; `contracts.registry` lists them all."""

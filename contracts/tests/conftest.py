@@ -1,0 +1,148 @@
+"""Keyword-argument factories for a valid instance of every event version in the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from contracts.envelope import Envelope
+from contracts.events.base import Event
+from contracts.registry import CATALOGUE
+
+CLIENT_ID = UUID("0190a6b8-2f3e-7c1a-9b2d-4e5f60718293")
+
+_DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
+    ("ClientRegistered", 1): lambda: {
+        "client_id": CLIENT_ID,
+        "home_municipality": "hango",
+        "language": "ru",
+        "target_groups": ["unemployed_jobseeker"],
+        "window_ends_on": date(2027, 3, 1),
+        "source": "employment_region_jobseeker",
+        "responsible_organisation": "employment-region",
+    },
+    ("ClientRegistered", 2): lambda: {
+        "client_id": CLIENT_ID,
+        "home_municipality": "raseborg",
+        "languages": ["ar", "sv"],
+        "target_groups": ["international_protection", "family_member"],
+        "window_ends_on": date(2028, 1, 15),
+        "source": "refugee_placement",
+        "responsible_organisation": "raseborg",
+        "luvn_participation_required": True,
+        "state": "to_be_assessed",
+        "assessment_due_on": date(2025, 3, 10),
+    },
+    ("ClientDetailsChanged", 1): lambda: {"languages": ["uk", "fi"], "home_municipality": "inga"},
+    ("ResponsibilityAssigned", 1): lambda: {
+        "responsible_organisation": "raseborg",
+        "effective_on": date(2025, 2, 3),
+        "reason": "service_agreement",
+    },
+    ("PossibleDuplicateFlagged", 1): lambda: {"other_client_id": uuid4(), "matched_on": "name_and_birth_date"},
+    ("DuplicateResolved", 1): lambda: {"other_client_id": uuid4(), "resolution": "not_duplicate"},
+    ("ClientErased", 1): lambda: {"erased_on": date(2025, 5, 2), "basis": "client_request"},
+    ("AssessmentStarted", 1): lambda: {
+        "assessment_id": uuid4(),
+        "started_on": date(2025, 3, 4),
+        "responsible_organisation": "raseborg",
+        "luvn_participates": True,
+        "language": "ar",
+        "interpreter": True,
+    },
+    ("AssessmentCompleted", 1): lambda: {
+        "assessment_id": uuid4(),
+        "completed_on": date(2025, 3, 20),
+        "plan_needed": True,
+        "luvn_participation_required": True,
+        "service_needs": ["civic_orientation", "literacy_training"],
+    },
+    ("InitialInterviewScheduled", 1): lambda: {
+        "interview_id": uuid4(),
+        "scheduled_at": datetime(2025, 3, 6, 9, 30, tzinfo=UTC),
+        "due_on": date(2025, 3, 7),
+        "language": "et",
+        "interpreter": False,
+    },
+    ("DeadlineMissed", 1): lambda: {"deadline": "plan_review", "due_on": date(2025, 9, 20), "subject_id": uuid4()},
+    ("PlanIssued", 1): lambda: {
+        "plan_id": uuid4(),
+        "starts_on": date(2025, 4, 1),
+        "ends_on": date(2026, 3, 31),
+        "responsible_organisation": "raseborg",
+        "goals": ["language_skills", "working_life_readiness"],
+        "luvn_participation": True,
+    },
+    ("PlanExtended", 1): lambda: {"plan_id": uuid4(), "until": date(2028, 3, 31), "reason": "unable_to_carry_out"},
+    ("PlanEnded", 1): lambda: {"plan_id": uuid4(), "ended_on": date(2027, 3, 31), "reason": "goals_reached"},
+    ("ReferralMade", 1): lambda: {
+        "referral_id": uuid4(),
+        "plan_id": uuid4(),
+        "service_code": "civic_orientation.ar",
+        "provider_code": "mbi-raseborg",
+        "referred_on": date(2025, 4, 10),
+        "language": "ar",
+    },
+    ("ReferralAccepted", 1): lambda: {"referral_id": uuid4(), "accepted_on": date(2025, 4, 14)},
+    ("ReferralCompleted", 1): lambda: {
+        "referral_id": uuid4(),
+        "completed_on": date(2025, 9, 30),
+        "outcome": "completed",
+    },
+    ("CounsellingVisitRecorded", 1): lambda: {
+        "visit_id": uuid4(),
+        "visited_on": date(2025, 2, 11),
+        "mode": "drop_in",
+        "place": "karis",
+        "topics": ["housing", "day_care_and_school"],
+        "language": "th",
+        "interpreter": False,
+    },
+    ("NotificationSent", 1): lambda: {
+        "notification_id": uuid4(),
+        "channel": "sms",
+        "template_code": "plan_issued",
+        "language": "uk",
+        "sent_at": datetime(2025, 4, 1, 12, 0, tzinfo=UTC),
+    },
+    ("NotificationFailed", 1): lambda: {
+        "notification_id": uuid4(),
+        "channel": "email",
+        "template_code": "plan_issued",
+        "reason": "provider_unavailable",
+        "attempts": 3,
+        "final": False,
+    },
+}
+
+
+def make_event(type_: str, version: int | None = None, **overrides: Any) -> Event:
+    """A valid event of `type_` (latest version unless given), with `overrides` applied."""
+    model = CATALOGUE.model(type_, version)
+    return model(**{**_DEFAULTS[(type_, model.VERSION)](), **overrides})
+
+
+def wrap(event: Event, **overrides: Any) -> Envelope:
+    """An envelope around `event` from its own producer, for `CLIENT_ID`."""
+    context = {
+        "producer": event.PRODUCER,
+        "organisation": "raseborg",
+        "actor": "officer-7f3a",
+        "client_id": CLIENT_ID,
+        "correlation_id": uuid4(),
+    }
+    return Envelope.wrap(event, **{**context, **overrides})
+
+
+@pytest.fixture(name="make_event")
+def make_event_fixture() -> Callable[..., Event]:
+    return make_event
+
+
+@pytest.fixture(name="wrap")
+def wrap_fixture() -> Callable[..., Envelope]:
+    return wrap
