@@ -71,7 +71,8 @@ def test_a_service_answers_health_and_readiness_with_kafka_and_its_database_up(r
 
     status, ready = _wait_ready(url, proc)
 
-    assert ready == {"status": "ready", "checks": {"database": True, "kafka": True}}
+    assert ready["status"] == "ready"
+    assert {"database", "kafka"} <= set(ready["checks"]) and all(ready["checks"].values())
     assert _get(url + "/healthz") == (200, {"status": "ok", "service": service})
 
 

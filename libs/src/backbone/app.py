@@ -1,27 +1,37 @@
 """The app factory every service uses: FastAPI + FastStream on one event loop.
 
-It owns the process's resources (database pool, Kafka broker), applies the service's migrations
-at start, answers `/healthz` (the process lives) and `/readyz` (its dependencies answer), and
-releases everything on shutdown (uvicorn turns SIGTERM into a graceful shutdown).
+It owns the process's resources (database pool, Kafka producer, relay and consumer tasks),
+applies the runtime's and the service's migrations at start, answers `/healthz` (the process
+lives) and `/readyz` (its dependencies answer and its background tasks run), and releases
+everything on shutdown (uvicorn turns SIGTERM into a graceful shutdown). Stopping mid-batch loses
+nothing: an uncommitted transaction rolls back and its offset was never committed, and the relay's
+cursor moves only after Kafka acknowledged.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import structlog
-from fastapi import FastAPI, Request
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka.fastapi import KafkaRouter
 
 from backbone import db
-from backbone.kafka import faststream_security, wait_for_kafka
+from backbone.inbox import InboxConsumer, Subscription
+from backbone.kafka import aiokafka_kwargs, faststream_security, wait_for_kafka
+from backbone.relay import Relay
 from backbone.settings import ServiceSettings
+from contracts.topics import PRODUCING_SERVICES, dead_letter_topic, event_topic
+
+RUNTIME_MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 @dataclass
@@ -31,6 +41,10 @@ class ServiceContext:
     settings: ServiceSettings
     router: KafkaRouter
     pool: asyncpg.Pool | None = None
+    producer: AIOKafkaProducer | None = None
+    relay: Relay | None = None
+    consumers: list[InboxConsumer] = field(default_factory=list)
+    tasks: list[asyncio.Task] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -42,6 +56,7 @@ def create_service_app(
     *,
     title: str,
     migrations: Path | None = None,
+    subscriptions: Sequence[Subscription] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> tuple[FastAPI, ServiceContext]:
@@ -52,17 +67,20 @@ def create_service_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.pool = await db.create_pool(settings.database_url.get_secret_value(), max_size=settings.db_pool_max,
                                         timeout=settings.startup_timeout_s)
+        await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
         if migrations is not None:
-            await db.migrate(ctx.pool, migrations)
+            await db.migrate(ctx.pool, migrations, prefix=f"{settings.service_name}/")
         await wait_for_kafka(settings, settings.startup_timeout_s)
+        await _start_background(ctx, subscriptions)
         if on_startup is not None:
             await on_startup(ctx)
         log.info("service started", port=settings.http_port)
         try:
-            yield  # the router starts the broker after this point and stops it before we resume
+            yield  # the router starts the FastStream broker after this point and stops it before we resume
         finally:
             if on_shutdown is not None:
                 await on_shutdown(ctx)
+            await _stop_background(ctx)
             await ctx.pool.close()
             log.info("service stopped")
 
@@ -85,12 +103,38 @@ def create_service_app(
         return {"status": "ok", "service": settings.service_name}
 
     @app.get("/readyz", tags=["operations"])
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz() -> JSONResponse:
         checks = {"database": await _database_ok(ctx), "kafka": await router.broker.ping(timeout=2.0)}
+        if ctx.tasks:
+            checks["workers"] = all(not t.done() for t in ctx.tasks)
         ok = all(checks.values())
         return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
     return app, ctx
+
+
+async def _start_background(ctx: ServiceContext, subscriptions: Sequence[Subscription]) -> None:
+    s = ctx.settings
+    ctx.producer = AIOKafkaProducer(**aiokafka_kwargs(s), enable_idempotence=True, acks="all", linger_ms=2)
+    await ctx.producer.start()
+    if s.service_name in PRODUCING_SERVICES:
+        ctx.relay = Relay(ctx.pool, ctx.producer, service=s.service_name, topic=event_topic(s.service_name))
+        ctx.tasks.append(asyncio.create_task(ctx.relay.run(), name="relay"))
+    for sub in subscriptions:
+        consumer = InboxConsumer(ctx.pool, ctx.producer, aiokafka_kwargs(s), service=s.service_name,
+                                 subscription=sub, dead_letter_topic=dead_letter_topic(s.service_name))
+        ctx.consumers.append(consumer)
+        ctx.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer:{sub.name}"))
+
+
+async def _stop_background(ctx: ServiceContext) -> None:
+    for task in ctx.tasks:
+        task.cancel()
+    for task in ctx.tasks:
+        with suppress(asyncio.CancelledError, Exception):
+            await task
+    if ctx.producer is not None:
+        await ctx.producer.stop()
 
 
 async def _database_ok(ctx: ServiceContext) -> bool:

@@ -39,8 +39,11 @@ def migration_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.sql") if p.name[:3].isdigit())
 
 
-async def migrate(pool: asyncpg.Pool, folder: Path) -> list[str]:
-    """Apply the files not yet applied, each in its own transaction; returns the versions applied."""
+async def migrate(pool: asyncpg.Pool, folder: Path, *, prefix: str = "") -> list[str]:
+    """Apply the files not yet applied, each in its own transaction; returns the versions applied.
+
+    `prefix` keeps the versions of different folders (the runtime's, the service's) apart.
+    """
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
@@ -48,7 +51,7 @@ async def migrate(pool: asyncpg.Pool, folder: Path) -> list[str]:
             await conn.execute(MIGRATIONS_TABLE)
             done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
             for path in migration_files(folder):
-                version = path.stem
+                version = prefix + path.stem
                 if version in done:
                     continue
                 async with conn.transaction():

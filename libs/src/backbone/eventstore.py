@@ -1,0 +1,103 @@
+"""An append-only event store on PostgreSQL that is also the service's transactional outbox.
+
+Appends run in the caller's transaction, beside the state they come with. Each append takes a
+transaction-scoped advisory lock on its client, so one client's appends commit one after another
+and their `id`s follow commit order. A single sequencer (the relay's leader) later gives committed
+rows a gap-free `position` in `id` order: a row that commits late simply gets a later position,
+so neither the relay nor `read_all` can skip it, and no client's events are ever reordered —
+the trap of reading a sequence-numbered table by "id > last seen" does not arise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from backbone.errors import ConcurrencyError
+from contracts.envelope import Envelope
+
+_INSERT = """
+INSERT INTO event_store (stream_id, version, event_id, client_id, type, envelope)
+SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::text[], $6::bytea[])
+"""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int | None
+    stream_id: UUID
+    version: int
+    envelope: Envelope
+
+
+def _client_lock_key(client_id: UUID) -> int:
+    return int.from_bytes(client_id.bytes[:8], "big", signed=True)
+
+
+async def append(conn: asyncpg.Connection, stream_id: UUID, expected_version: int,
+                 envelopes: Sequence[Envelope]) -> int:
+    """Append after `expected_version` (0 = new stream); returns the stream's new version.
+
+    Must run inside the caller's transaction. Raises ConcurrencyError when another writer got there
+    first; the transaction is then aborted and the caller retries its command.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("append must run inside the unit of work's transaction")
+    for client in sorted({e.client_id for e in envelopes}):  # sorted: no deadlock between clients
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _client_lock_key(client))
+    current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1",
+                                  stream_id)
+    if current != expected_version:
+        raise ConcurrencyError(stream_id, expected_version, current)
+    versions = list(range(expected_version + 1, expected_version + 1 + len(envelopes)))
+    try:
+        async with conn.transaction():  # a savepoint, so the caller's transaction stays usable
+            await conn.execute(_INSERT, [stream_id] * len(envelopes), versions, [e.event_id for e in envelopes],
+                               [e.client_id for e in envelopes], [e.type for e in envelopes],
+                               [e.to_bytes() for e in envelopes])
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "event_store_stream_id_version_key":
+            raise ConcurrencyError(stream_id, expected_version, None) from exc
+        raise
+    return versions[-1] if versions else expected_version
+
+
+def _row(row: asyncpg.Record) -> StoredEvent:
+    return StoredEvent(row["position"], row["stream_id"], row["version"], Envelope.from_bytes(row["envelope"]))
+
+
+async def read_stream(conn: asyncpg.Connection, stream_id: UUID, after_version: int = 0) -> list[StoredEvent]:
+    rows = await conn.fetch("SELECT position, stream_id, version, envelope FROM event_store "
+                            "WHERE stream_id = $1 AND version > $2 ORDER BY version", stream_id, after_version)
+    return [_row(r) for r in rows]
+
+
+async def read_all(conn: asyncpg.Connection, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+    """Sequenced events in commit order after `after_position`; positions have no gaps."""
+    rows = await conn.fetch("SELECT position, stream_id, version, envelope FROM event_store "
+                            "WHERE position > $1 ORDER BY position LIMIT $2", after_position, limit)
+    return [_row(r) for r in rows]
+
+
+async def sequence(conn: asyncpg.Connection, limit: int = 5000) -> int:
+    """Give committed, unsequenced rows the next positions in id order; returns how many.
+
+    Only the relay's leader calls this (it holds the service's relay advisory lock).
+    """
+    async with conn.transaction():
+        last = await conn.fetchval("SELECT last_position FROM event_store_cursor FOR UPDATE")
+        done = await conn.fetchval("""
+            WITH todo AS (
+                SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS pos
+                FROM event_store WHERE position IS NULL ORDER BY id LIMIT $2
+            ), upd AS (
+                UPDATE event_store e SET position = todo.pos FROM todo WHERE e.id = todo.id RETURNING todo.pos
+            )
+            SELECT max(pos) FROM upd""", last, limit)
+        if done is None:
+            return 0
+        await conn.execute("UPDATE event_store_cursor SET last_position = $1", done)
+        return done - last

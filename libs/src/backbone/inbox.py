@@ -1,0 +1,184 @@
+"""The idempotent consumer: apply each event once, dead-letter what can never be applied.
+
+For each partition's batch, one transaction records the applied `event_id`s in the inbox and holds
+the handler's effects; the Kafka offset is committed only after that transaction commits. A
+redelivered event finds its inbox row and is skipped. A message that cannot be decoded, has an
+unknown type or version, an invalid payload, or whose handler refuses it for good is published to
+the dead-letter topic with the reason and where it came from, before the offset moves on. A
+dependency that is down (database, broker) is waited out with backoff: nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
+
+from backbone.errors import PERMANENT, TRANSIENT
+from contracts.envelope import Envelope
+from contracts.events.base import Event
+from contracts.registry import CATALOGUE, Registry
+
+log = structlog.get_logger()
+
+Handler = Callable[[asyncpg.Connection, Envelope, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A named consumer of some topics; `name` keys its inbox rows and its consumer group."""
+
+    name: str
+    topics: tuple[str, ...]
+    handler: Handler
+
+
+@dataclass
+class _Item:
+    record: ConsumerRecord
+    envelope: Envelope | None = None
+    event: Event | None = None
+    failure: str | None = None  # set when the message goes to the dead-letter topic
+    error: str | None = None
+
+
+@dataclass
+class Stats:
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    attempts: dict[Any, int] = field(default_factory=dict)
+
+
+class _Retry(Exception):
+    """A handler failed in a way that may pass; retry the batch after a pause."""
+
+
+class InboxConsumer:
+    def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, kafka: dict[str, Any], *, service: str,
+                 subscription: Subscription, dead_letter_topic: str, registry: Registry = CATALOGUE,
+                 max_records: int = 500, max_attempts: int = 5) -> None:
+        self.pool, self.producer, self.kafka, self.service = pool, producer, kafka, service
+        self.sub, self.dlq, self.registry = subscription, dead_letter_topic, registry
+        self.max_records, self.max_attempts = max_records, max_attempts
+        self.group = f"{service}.{subscription.name}"
+        self.stats = Stats()
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(*self.sub.topics, **self.kafka, group_id=self.group, enable_auto_commit=False,
+                                    auto_offset_reset="earliest", max_poll_records=self.max_records)
+        await consumer.start()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                for tp, records in batches.items():
+                    await self.process(records)
+                    try:
+                        await consumer.commit({tp: records[-1].offset + 1})
+                    except CommitFailedError:  # partition moved: the new owner's inbox drops repeats
+                        log.warning("offset commit failed after rebalance", topic=tp.topic, partition=tp.partition)
+        finally:
+            await consumer.stop()
+
+    async def process(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply one partition's batch; returns only when every record is applied or dead-lettered."""
+        items = [self._decode(r) for r in records]
+        delay, careful = 0.05, False
+        while True:
+            try:
+                await self._apply(items, careful=careful)
+                return
+            except _Retry:
+                careful = True
+            except TRANSIENT as exc:
+                log.warning("transient failure, retrying batch", consumer=self.group, error=type(exc).__name__,
+                            delay_s=delay)
+            except PERMANENT as exc:
+                if not careful:
+                    careful = True  # find the culprit message by message, with savepoints
+                    continue
+                log.error("batch refused outside any handler, retrying", consumer=self.group,
+                          error=type(exc).__name__)
+            self.stats.retries += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _decode(self, record: ConsumerRecord) -> _Item:
+        item = _Item(record)
+        try:
+            item.envelope = Envelope.from_bytes(record.value or b"")
+            item.event = self.registry.decode(item.envelope)
+        except PERMANENT as exc:
+            item.failure, item.error = str(exc), type(exc).__name__
+        return item
+
+    async def _apply(self, items: list[_Item], *, careful: bool) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await self._record_in_inbox(conn, [i for i in items if i.failure is None])
+            for item in items:
+                if item.failure is None and item.envelope.event_id in fresh:
+                    await self._handle(conn, item, careful)
+            dead = [i for i in items if i.failure is not None]
+            await self._dead_letter(dead)  # before commit: a crash now repeats a dead letter, never loses one
+        applied = sum(1 for i in items if i.failure is None and i.envelope.event_id in fresh)
+        self.stats.applied += applied
+        self.stats.duplicates += sum(1 for i in items if i.failure is None) - applied
+        self.stats.dead_lettered += len(dead)
+
+    async def _record_in_inbox(self, conn: asyncpg.Connection, items: list[_Item]) -> set:
+        if not items:
+            return set()
+        rows = await conn.fetch(
+            """INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
+               SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::bigint[])
+               ON CONFLICT DO NOTHING RETURNING event_id""",
+            self.sub.name, [i.envelope.event_id for i in items], [i.record.topic for i in items],
+            [i.record.partition for i in items], [i.record.offset for i in items])
+        return {r["event_id"] for r in rows}
+
+    async def _handle(self, conn: asyncpg.Connection, item: _Item, careful: bool) -> None:
+        if not careful:
+            await self.sub.handler(conn, item.envelope, item.event)
+            return
+        try:
+            async with conn.transaction():  # savepoint: a refused message leaves the others applied
+                await self.sub.handler(conn, item.envelope, item.event)
+        except PERMANENT as exc:
+            item.failure, item.error = f"handler refused: {exc}", type(exc).__name__
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unexpected error: retry a few times, then give up on it
+            key = item.envelope.event_id
+            self.stats.attempts[key] = self.stats.attempts.get(key, 0) + 1
+            if self.stats.attempts[key] < self.max_attempts:
+                log.warning("handler failed, will retry", consumer=self.group, event_id=str(key),
+                            error=type(exc).__name__)
+                raise _Retry from exc
+            item.failure = f"handler failed {self.max_attempts} times: {type(exc).__name__}: {exc}"
+            item.error = type(exc).__name__
+
+    async def _dead_letter(self, items: list[_Item]) -> None:
+        for item in items:
+            r = item.record
+            headers = list(r.headers or ()) + [
+                ("dlq.reason", item.failure.encode()[:2000]),
+                ("dlq.error", (item.error or "").encode()),
+                ("dlq.topic", r.topic.encode()),
+                ("dlq.partition", str(r.partition).encode()),
+                ("dlq.offset", str(r.offset).encode()),
+                ("dlq.consumer", self.group.encode()),
+                ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+            ]
+            await self.producer.send_and_wait(self.dlq, r.value, key=r.key, headers=headers)
+            log.warning("message dead-lettered", consumer=self.group, topic=r.topic, partition=r.partition,
+                        offset=r.offset, error=item.error)
+
+
