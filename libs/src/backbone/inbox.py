@@ -123,12 +123,14 @@ class InboxConsumer:
     async def _apply(self, items: list[_Item], *, careful: bool) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await self._record_in_inbox(conn, [i for i in items if i.failure is None])
+            pending = set(fresh)  # a batch may hold the same event twice: apply its first copy only
             for item in items:
-                if item.failure is None and item.envelope.event_id in fresh:
+                if item.failure is None and item.envelope.event_id in pending:
+                    pending.discard(item.envelope.event_id)
                     await self._handle(conn, item, careful)
             dead = [i for i in items if i.failure is not None]
             await self._dead_letter(dead)  # before commit: a crash now repeats a dead letter, never loses one
-        applied = sum(1 for i in items if i.failure is None and i.envelope.event_id in fresh)
+        applied = len(fresh) - sum(1 for i in dead if i.envelope is not None and i.envelope.event_id in fresh)
         self.stats.applied += applied
         self.stats.duplicates += sum(1 for i in items if i.failure is None) - applied
         self.stats.dead_lettered += len(dead)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from backbone import db
+from backbone.app import RUNTIME_MIGRATIONS
+
+
+async def _pool(infra, role: str) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(infra.dsn(role), min_size=1, max_size=12)
+    await db.migrate(pool, RUNTIME_MIGRATIONS, prefix="backbone/")
+    return pool
+
+
+@pytest.fixture(scope="session")
+async def intake_pool(infra):
+    pool = await _pool(infra, "intake")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def assessment_pool(infra):
+    pool = await _pool(infra, "assessment")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def producer_for(infra):
+    started = []
+
+    async def make(principal: str) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(**infra.kafka_kwargs(principal), enable_idempotence=True, acks="all")
+        await producer.start()
+        started.append(producer)
+        return producer
+
+    yield make
+    for p in started:
+        await p.stop()
+
+
+async def read_topic(infra, principal: str, topic: str, group: str, *, until, timeout: float = 60.0) -> list:
+    """Read `topic` from the beginning as `principal` until `until(records)` holds or time runs out."""
+    import asyncio
+    import time
+
+    consumer = AIOKafkaConsumer(topic, **infra.kafka_kwargs(principal), group_id=group,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    records: list = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(records) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for recs in batch.values():
+                records.extend(recs)
+            await asyncio.sleep(0)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def start_group_at_end(infra, principal: str, group: str, topic: str) -> None:
+    """Commit the topic's current end offsets for `group`, so a new consumer skips older tests' messages."""
+    from aiokafka import TopicPartition
+
+    consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - first use of the topic here
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.commit(ends)
+    finally:
+        await consumer.stop()
