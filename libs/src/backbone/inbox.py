@@ -73,6 +73,18 @@ class InboxConsumer:
         self.stats = Stats()
 
     async def run(self) -> None:
+        """Consume until cancelled; a broker that goes away is waited for, from the committed offsets."""
+        delay = 0.2
+        while True:
+            try:
+                await self._consume()
+            except TRANSIENT as exc:
+                log.warning("consumer interrupted, restarting", consumer=self.group, error=type(exc).__name__,
+                            delay_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _consume(self) -> None:
         consumer = AIOKafkaConsumer(*self.sub.topics, **self.kafka, group_id=self.group, enable_auto_commit=False,
                                     auto_offset_reset="earliest", max_poll_records=self.max_records)
         await consumer.start()
