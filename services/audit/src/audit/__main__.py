@@ -1,5 +1,3 @@
-from backbone.serve import serve
-from audit.bootstrap import build
-from audit.config import AuditSettings
+from audit.entrypoints.cli import main
 
-serve(build, AuditSettings())
+raise SystemExit(main())

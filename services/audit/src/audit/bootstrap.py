@@ -4,12 +4,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from backbone.app import create_service_app
 from audit.config import AuditSettings
+from audit.entrypoints.subscriber import subscription
+from backbone.app import create_service_app
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def build(settings: AuditSettings) -> FastAPI:
-    app, _ = create_service_app(settings, title="Audit", migrations=MIGRATIONS)
+    app, _ = create_service_app(settings, title="Audit", migrations=MIGRATIONS, subscriptions=[subscription()])
     return app
