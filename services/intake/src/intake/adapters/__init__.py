@@ -1,1 +1,1 @@
-"""Database and Kafka adapters."""
+"""Implementations of the service layer's ports: PostgreSQL, in memory, and the system clock."""

@@ -1,1 +1,1 @@
-"""Aggregates and rules; no I/O here."""
+"""Intake's domain: pure decisions and the events they record; no I/O."""

@@ -1,1 +1,1 @@
-"""HTTP routes and Kafka subscribers: they only translate into commands."""
+"""Intake's HTTP API: it translates requests into commands and queries; the rules live below."""

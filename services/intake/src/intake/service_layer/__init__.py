@@ -1,1 +1,1 @@
-"""Command handlers and the unit of work."""
+"""Intake's use cases: commands, their handlers, read-only views, and the ports they need."""

@@ -1,0 +1,85 @@
+"""Intake against the real PostgreSQL and Kafka: its database pool, and the service itself served
+over HTTP by uvicorn on a free port, in this test process."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from backbone import db
+from backbone.app import RUNTIME_MIGRATIONS
+from contracts.topics import all_topics
+from intake.bootstrap import MIGRATIONS, build
+from intake.config import IntakeSettings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def intake_settings(infra, port: int) -> IntakeSettings:
+    """The settings `python -m intake` would read from `infra.service_env`, passed in directly."""
+    env = infra.service_env("intake", port)
+    return IntakeSettings(**{name.removeprefix("INTAKE_").lower(): value for name, value in env.items()})
+
+
+@pytest.fixture(scope="session")
+async def intake_db(infra) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(infra.dsn("intake"), min_size=1, max_size=6)
+    await db.migrate(pool, RUNTIME_MIGRATIONS, prefix="backbone/")
+    await db.migrate(pool, MIGRATIONS, prefix="intake/")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="module")  # stopped after its module: its relay should not outlive the tests using it
+async def intake_url(infra) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(build(intake_settings(infra, port)), host="127.0.0.1", port=port,
+                                           log_config=None, lifespan="on"))
+    serving = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 90
+    while not server.started:  # set once start-up (migrations, Kafka, relay) has finished
+        if serving.done():
+            serving.result()  # start-up failed: raise its error here
+        assert time.monotonic() < deadline, "intake did not start within 90 s"
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await serving
+
+
+@asynccontextmanager
+async def tail(infra, topic: str, *, principal: str, group: str) -> AsyncIterator[Callable]:
+    """Read `topic` from its current end: enter before acting, then `await next_matching(pred)`."""
+    consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        declared = next(t for t in all_topics() if t.name == topic)
+        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
+        consumer.assign(partitions)
+        for partition, offset in (await consumer.end_offsets(partitions)).items():
+            consumer.seek(partition, offset)
+
+        async def next_matching(predicate: Callable[[ConsumerRecord], bool], timeout: float = 60) -> ConsumerRecord:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        if predicate(record):
+                            return record
+            raise AssertionError(f"no matching record on {topic} within {timeout} s")
+
+        yield next_matching
+    finally:
+        await consumer.stop()
