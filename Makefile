@@ -36,6 +36,9 @@ $(VENV)/.installed: $(INSTALL_INPUTS)
 	$(PY) -m pip install -q -r requirements-dev.txt -r deploy/requirements.txt $(addprefix -e ,$(PACKAGES))
 	touch $@
 
+schemas: venv ## JSON Schemas of every event and the AsyncAPI document of every service, in schemas-out/
+	$(PY) scripts/export_schemas.py schemas-out
+
 infra-down: venv
 	$(PY) -m deploy --profile test down
 
