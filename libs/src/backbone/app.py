@@ -97,6 +97,7 @@ def create_service_app(
     ctx = ServiceContext(settings=settings, router=router)
     app = FastAPI(title=title)  # include_router merges the router's lifespan (FastAPI >= 0.112.2)
     app.include_router(router)
+    app.state.context = ctx
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

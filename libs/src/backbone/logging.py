@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
 
-def configure_logging(service: str, level: str = "INFO") -> structlog.stdlib.BoundLogger:
-    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s", force=True)
+def configure_logging(service: str, level: str = "INFO", stream: TextIO | None = None) -> structlog.stdlib.BoundLogger:
+    stream = stream or sys.stdout
+    logging.basicConfig(stream=stream, level=level, format="%(message)s", force=True)
     for noisy in ("aiokafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     structlog.configure(
@@ -21,7 +23,7 @@ def configure_logging(service: str, level: str = "INFO") -> structlog.stdlib.Bou
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=True,
     )
     return structlog.get_logger().bind(service=service)

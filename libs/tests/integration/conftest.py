@@ -43,14 +43,36 @@ async def producer_for(infra):
         await p.stop()
 
 
-async def read_topic(infra, principal: str, topic: str, group: str, *, until, timeout: float = 60.0) -> list:
-    """Read `topic` from the beginning as `principal` until `until(records)` holds or time runs out."""
+async def end_offsets(infra, principal: str, topic: str) -> dict:
+    """The topic's current end offsets: read from here to see only what a test writes afterwards."""
+    from aiokafka import TopicPartition
+
+    consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - learn the topic's partitions
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        return await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+
+
+async def read_topic(infra, principal: str, topic: str, group: str | None = None, *, until,
+                     start: dict | None = None, timeout: float = 90.0) -> list:
+    """Read `topic` as `principal` (from `start` offsets, else from the beginning) until `until(records)`."""
     import asyncio
     import time
 
-    consumer = AIOKafkaConsumer(topic, **infra.kafka_kwargs(principal), group_id=group,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
+    if start is None:
+        consumer = AIOKafkaConsumer(topic, **infra.kafka_kwargs(principal), group_id=group,
+                                    auto_offset_reset="earliest", enable_auto_commit=False)
+        await consumer.start()
+    else:
+        consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), enable_auto_commit=False)
+        await consumer.start()
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
     records: list = []
     deadline = time.monotonic() + timeout
     try:

@@ -1,4 +1,6 @@
+import io
 import json
+import logging
 import uuid
 
 import pytest
@@ -32,11 +34,15 @@ def test_each_service_has_its_own_relay_lock():
     assert len(keys) == 5
 
 
-def test_logs_are_json_lines_with_the_bound_ids(capsys):
-    configure_logging("intake", "INFO")
+def test_logs_are_json_lines_with_the_bound_ids():
+    out = io.StringIO()
+    configure_logging("intake", "INFO", stream=out)
     event_id = str(uuid.uuid4())
+    try:
+        structlog.get_logger().bind(service="intake", event_id=event_id).info("event appended")
+    finally:  # the configuration is process-wide: give the other tests theirs back
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
 
-    structlog.get_logger().bind(service="intake", event_id=event_id).info("event appended")
-
-    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    line = json.loads(out.getvalue().strip().splitlines()[-1])
     assert line["event"] == "event appended" and line["event_id"] == event_id and line["level"] == "info"
