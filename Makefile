@@ -7,10 +7,18 @@ SERVICES := intake assessment planning guidance notifications audit
 PACKAGES := contracts libs $(addprefix services/,$(SERVICES))
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run stop status logs test test-unit venv infra infra-down schemas bench clean
+.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean
 
-run: venv ## Kafka, PostgreSQL and every service in the background; prints where they are
+run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
+	$(PY) -m intake.demo --url http://127.0.0.1:$$(( $${BACKBONE_HTTP_PORT_BASE:-8100} + 1 )) --count 12
+	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
+
+tail: venv ## follow the shared audit trail live
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail
+
+verify: venv ## check the audit trail's hash chain
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit verify
 
 stop: venv ## stop services and infrastructure (data kept)
 	$(PY) -m deploy down

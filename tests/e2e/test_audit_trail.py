@@ -4,15 +4,9 @@ operator's `verify` and `tail` commands see them."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from datetime import date
 
@@ -25,6 +19,7 @@ from contracts.events.base import Event
 from contracts.events.intake import ClientRegistered, ResponsibilityAssigned
 from contracts.topics import event_topic
 from deploy.config import REPO
+from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -33,39 +28,14 @@ TOPIC = event_topic("intake")
 CATCH_UP_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"audit exited with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as resp:
-                if resp.status == 200 and json.loads(resp.read())["status"] == "ready":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"audit not ready after {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def audit_env(infra, tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, **infra.service_env("audit", port)}
-    log = open(tmp_path_factory.mktemp("audit") / "audit.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "audit"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    audit = ServiceProcess.start(infra, "audit", tmp_path_factory.mktemp("audit"))
     try:
-        _wait_ready(f"http://127.0.0.1:{port}", proc)
-        yield env
+        audit.wait_ready()
+        yield audit.env
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+        audit.stop()
 
 
 @pytest.fixture
