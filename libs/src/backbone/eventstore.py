@@ -19,9 +19,22 @@ import asyncpg
 from backbone.errors import ConcurrencyError
 from contracts.envelope import Envelope
 
-_INSERT = """
+# One round trip: lock the clients (sorted, so two appends never deadlock), check the stream's
+# version and insert. The locks are taken before the insert draws ids from the sequence, so one
+# client's ids follow its commit order. Nothing is inserted when the version does not match.
+_APPEND = """
+WITH locked AS MATERIALIZED (
+    SELECT count(pg_advisory_xact_lock(k)) AS n FROM (SELECT DISTINCT unnest($7::bigint[]) AS k ORDER BY 1) keys
+), current AS MATERIALIZED (
+    SELECT (SELECT n FROM locked) AS n,
+           coalesce((SELECT max(version) FROM event_store WHERE stream_id = $1), 0) AS v
+)
 INSERT INTO event_store (stream_id, version, event_id, client_id, type, envelope)
-SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::text[], $6::bytea[])
+SELECT $1, $2 + x.ord, x.e, x.c, x.t, x.b
+FROM current, unnest($3::uuid[], $4::uuid[], $5::text[], $6::bytea[]) WITH ORDINALITY AS x(e, c, t, b, ord)
+WHERE current.n > 0 AND current.v = $2
+ORDER BY x.ord
+RETURNING version
 """
 
 
@@ -42,27 +55,26 @@ async def append(conn: asyncpg.Connection, stream_id: UUID, expected_version: in
     """Append after `expected_version` (0 = new stream); returns the stream's new version.
 
     Must run inside the caller's transaction. Raises ConcurrencyError when another writer got there
-    first; the transaction is then aborted and the caller retries its command.
+    first; the caller rolls its transaction back and retries the command.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("append must run inside the unit of work's transaction")
-    for client in sorted({e.client_id for e in envelopes}):  # sorted: no deadlock between clients
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _client_lock_key(client))
-    current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1",
-                                  stream_id)
-    if current != expected_version:
-        raise ConcurrencyError(stream_id, expected_version, current)
-    versions = list(range(expected_version + 1, expected_version + 1 + len(envelopes)))
+    if not envelopes:
+        return expected_version
     try:
-        async with conn.transaction():  # a savepoint, so the caller's transaction stays usable
-            await conn.execute(_INSERT, [stream_id] * len(envelopes), versions, [e.event_id for e in envelopes],
-                               [e.client_id for e in envelopes], [e.type for e in envelopes],
-                               [e.to_bytes() for e in envelopes])
+        inserted = await conn.fetch(_APPEND, stream_id, expected_version, [e.event_id for e in envelopes],
+                                    [e.client_id for e in envelopes], [e.type for e in envelopes],
+                                    [e.to_bytes() for e in envelopes],
+                                    [_client_lock_key(e.client_id) for e in envelopes])
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "event_store_stream_id_version_key":
             raise ConcurrencyError(stream_id, expected_version, None) from exc
         raise
-    return versions[-1] if versions else expected_version
+    if len(inserted) != len(envelopes):
+        actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1",
+                                     stream_id)
+        raise ConcurrencyError(stream_id, expected_version, actual)
+    return expected_version + len(envelopes)
 
 
 def _row(row: asyncpg.Record) -> StoredEvent:
