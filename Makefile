@@ -47,6 +47,9 @@ $(VENV)/.installed: $(INSTALL_INPUTS)
 schemas: venv ## JSON Schemas of every event and the AsyncAPI document of every service, in schemas-out/
 	$(PY) scripts/export_schemas.py schemas-out
 
+bench: venv ## benchmarks on their own local deployment (started if needed); prints one table
+	$(PY) -m bench.run
+
 infra-down: venv
 	$(PY) -m deploy --profile test down
 

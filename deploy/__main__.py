@@ -80,8 +80,9 @@ def provision_remote(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
-    parser.add_argument("--profile", choices=("dev", "test"), default="dev",
-                        help="dev (make run) or test (the test suite's own state folder and ports)")
+    parser.add_argument("--profile", choices=("dev", "test", "bench"), default="dev",
+                        help="dev (make run), test (the test suite's) or bench (the benchmarks'): each has its "
+                             "own state folder and ports")
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start Kafka and PostgreSQL (idempotent), provision, optionally services")
     p_up.add_argument("--services", action="store_true", help="also start the six services")

@@ -26,9 +26,9 @@ class Layout:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, profile: str = "dev") -> Layout:
         env = dict(os.environ if env is None else env)
-        base = {"dev": 19092, "test": 29092}[profile]
-        pg = {"dev": 15432, "test": 25432}[profile]
-        http = {"dev": 8100, "test": 8200}[profile]
+        base = {"dev": 19092, "test": 29092, "bench": 39092}[profile]
+        pg = {"dev": 15432, "test": 25432, "bench": 35432}[profile]
+        http = {"dev": 8100, "test": 8200, "bench": 8300}[profile]
 
         def port(name: str, default: int) -> int:
             return int(env.get(f"BACKBONE_{name}", default))

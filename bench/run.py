@@ -1,0 +1,163 @@
+"""`python -m bench.run [--profile bench|dev|test] [--quick]`: run every benchmark once and print one table.
+
+Starts what is missing of the profile's Kafka and PostgreSQL (`deploy up`, idempotent), then:
+appends (scratch database), relay and consume (scratch database, integration.intake.v1), latency
+(the audit service as a subprocess, intake's and audit's own databases). Progress goes to stderr;
+stdout gets the machine facts, the table and its notes. Nothing here asserts a duration.
+
+Side effects on the profile (by default `bench`, with its own state folder and ports): the relay
+and latency benchmarks publish real ClientRegistered envelopes of made-up clients to integration.intake.v1 (kept forever, like every
+event topic), so the audit trail and any service consuming that topic will take them in too; the
+latency run also leaves its events in intake's event store. Scratch databases are dropped; the
+`audit-bench-*` consumer groups stay until Kafka expires their offsets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import asyncpg
+import psutil
+import structlog
+
+from bench.appends import AppendResult, bench_appends
+from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
+from bench.consume import ConsumeResult, bench_consume
+from bench.latency import LatencyResult, bench_latency
+from bench.relay import RelayResult, bench_relay
+from bench.table import Row, build_rows, render
+
+
+@dataclass
+class Report:
+    sizes: Sizes
+    appends: AppendResult
+    relay: RelayResult
+    consume: ConsumeResult
+    latency: LatencyResult
+    bench_rss: tuple[int, int]  # at start, peak
+    facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[Row]:
+        return build_rows(self.appends, self.relay, self.consume, self.latency, self.bench_rss)
+
+    def text(self) -> str:
+        width = max(len(k) for k in self.facts) if self.facts else 0
+        facts = [f"{k.ljust(width)} : {v}" for k, v in self.facts.items()]
+        s, lat = self.sizes, self.latency
+        notes = [
+            f"Each throughput figure is the median of {s.reps} run(s); ratio = ours / baseline.",
+            (f"Appends: {s.append_txns} transactions of 1 event, {s.append_txns_batch} of {s.batch}, over 400 "
+             "clients' streams; baselines get the envelope bytes ready-made, ours serialises inside append()."),
+            (f"Relay: {s.relay_events} events per run; consume: the {self.consume.events} messages the last relay "
+             "run wrote, read back as principal audit."),
+            (f"Latency: {lat.events} appends offered at {lat.rate:.0f}/s (target {s.latency_rate:.0f}/s); 'audit "
+             f"committed' = first seen by polling audit_trail every 20 ms; baseline = {len(lat.baseline)} raw "
+             "messages at the same rate."),
+        ]
+        if lat.catch_up_events:
+            rate = lat.catch_up_events / lat.catch_up_seconds if lat.catch_up_seconds else 0
+            notes.append(f"Audit worked off a backlog of {lat.catch_up_events} events in {lat.catch_up_seconds:.1f} s "
+                         f"({rate:,.0f} events/s) before the latency run.")
+        notes += lat.notes
+        if lat.log_file:
+            notes.append(f"audit log kept: {lat.log_file}")
+        return "\n".join([*facts, "", render(self.rows), "", *(f"- {n}" for n in notes)])
+
+
+async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -> Report:
+    """Run every benchmark on `target` with `sizes`; the table rows come from the result."""
+    own_rss = rss or RssSampler().start()
+    started = own_rss.samples[0][1]
+    try:
+        log("appends")
+        appends = await bench_appends(target, sizes)
+        log("relay")
+        relay = await bench_relay(target, sizes)
+        log("consume")
+        consume = await bench_consume(target, sizes, relay.written)
+        log("latency")
+        latency = await bench_latency(target, sizes)
+    finally:
+        if rss is None:
+            own_rss.stop()
+    return Report(sizes, appends, relay, consume, latency, (started, own_rss.peak()))
+
+
+async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:
+    from deploy.kafka import kafka_version
+
+    conn = await asyncpg.connect(target.dsn("postgres", "postgres"))
+    try:
+        pg = await conn.fetchval("SHOW server_version")
+        sync = await conn.fetchval("SHOW synchronous_commit")
+    finally:
+        await conn.close()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    return {
+        "cores": f"{os.cpu_count()} logical ({psutil.cpu_count(logical=False)} physical), {cpu}",
+        "memory": f"{psutil.virtual_memory().total / MB / 1024:.1f} GiB",
+        "load average": f"{' / '.join(f'{x:.2f}' for x in load_before)} before, "
+                        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} after (1/5/15 min)",
+        "Kafka": f"{kafka_version()} at {target.bootstrap} (KRaft, 1 node; SASL_PLAINTEXT, SCRAM-SHA-512)",
+        "PostgreSQL": f"{pg} at {target.pg_host}:{target.pg_port} (synchronous_commit={sync})",
+        "Python": f"{platform.python_version()}; asyncpg {version('asyncpg')}, aiokafka {version('aiokafka')}, "
+                  f"eventsourcing {version('eventsourcing')}, psycopg {version('psycopg')}",
+        "profile": profile,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def quiet_logs() -> None:
+    """The runtime's logs (structlog, aiokafka) go to stderr, warnings only: stdout is the table's."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+                        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench",
+                        help="which local deployment (bench: its own, so runs leave no data in dev or test)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that everything runs, in ~1 min")
+    args = parser.parse_args(argv)
+    quiet_logs()
+    rss = RssSampler().start()
+    load_before = os.getloadavg()
+
+    from deploy.__main__ import up
+    from deploy.config import Layout
+
+    layout = Layout.from_env(profile=args.profile)
+    with contextlib.redirect_stdout(sys.stderr):
+        secrets = up(layout, with_services=False)
+    target = Target(layout.bootstrap, layout.host, layout.pg_port, secrets, layout)
+
+    async def go() -> Report:
+        report = await measure(target, TINY if args.quick else FULL, rss)
+        report.bench_rss = (rss.samples[0][1], rss.peak())
+        report.facts = await machine_facts(target, args.profile, load_before)
+        return report
+
+    try:
+        report = asyncio.run(go())
+    finally:
+        rss.stop()
+    print(report.text(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
