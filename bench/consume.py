@@ -32,6 +32,11 @@ class ConsumeResult:
     inbox: list[float]  # events/s per repetition
     raw: list[float]
     events: int
+    batch: list[float]  # the same through a batch handler (one INSERT per partition batch)
+
+    @property
+    def batch_median(self) -> float:
+        return median(self.batch)
 
     @property
     def inbox_median(self) -> float:
@@ -45,6 +50,11 @@ class ConsumeResult:
 async def _handler(conn: asyncpg.Connection, envelope, event) -> None:
     await conn.execute("INSERT INTO bench_applied (event_id, client_id) VALUES ($1, $2)", envelope.event_id,
                        envelope.client_id)
+
+
+async def _batch_handler(conn: asyncpg.Connection, items) -> None:
+    await conn.execute("INSERT INTO bench_applied (event_id, client_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])",
+                       [e.event_id for e, _ in items], [e.client_id for e, _ in items])
 
 
 async def _consume(target: Target, start: Offsets, end: Offsets, inbox: InboxConsumer | None) -> float:
@@ -82,6 +92,7 @@ async def bench_consume(target: Target, sizes: Sizes, written: tuple[Offsets, Of
     start, end = written
     events = sum(end[tp] - start[tp] for tp in end)
     inbox_rates: list[float] = []
+    batch_rates: list[float] = []
     raw_rates: list[float] = []
     kafka = await producer(target, PRINCIPAL)  # the inbox's dead-letter producer; nothing is expected there
     try:
@@ -105,10 +116,20 @@ async def bench_consume(target: Target, sizes: Sizes, written: tuple[Offsets, Of
                         applied = await conn.fetchval("SELECT count(*) FROM bench_applied")
                     if inbox.stats.dead_lettered or applied != inbox.stats.applied:
                         raise RuntimeError(f"inbox: {inbox.stats}, {applied} rows applied")
+                    async with pool.acquire() as conn:
+                        await conn.execute("TRUNCATE inbox, bench_applied")
+                    batched = InboxConsumer(pool, kafka, target.kafka(PRINCIPAL), service=PRINCIPAL,
+                                            subscription=Subscription(name="bench", topics=(TOPIC,),
+                                                                      batch_handler=_batch_handler),
+                                            dead_letter_topic=dead_letter_topic(PRINCIPAL))
+                    batch_rates.append(await _consume(target, start, end, batched))
+                    async with pool.acquire() as conn:
+                        if await conn.fetchval("SELECT count(*) FROM bench_applied") != batched.stats.applied:
+                            raise RuntimeError(f"batched inbox: {batched.stats}")
                     log(f"consume rep {rep + 1}: inbox {inbox_rates[-1]:,.0f}/s, raw consumer {raw_rates[-1]:,.0f}/s "
                         f"({events} events, {applied} applied)")
             finally:
                 await pool.close()
     finally:
         await kafka.stop()
-    return ConsumeResult(inbox_rates, raw_rates, events)
+    return ConsumeResult(inbox_rates, raw_rates, events, batch_rates)

@@ -29,15 +29,32 @@ from contracts.registry import CATALOGUE, Registry
 log = structlog.get_logger()
 
 Handler = Callable[[asyncpg.Connection, Envelope, Event], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Sequence[tuple[Envelope, Event]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """A named consumer of some topics; `name` keys its inbox rows and its consumer group."""
+    """A named consumer of some topics; `name` keys its inbox rows and its consumer group.
+
+    Give `handler` (one event at a time) or `batch_handler` (a partition's new events at once, in
+    order: one statement can apply them all). Either runs inside the inbox's transaction.
+    """
 
     name: str
     topics: tuple[str, ...]
-    handler: Handler
+    handler: Handler | None = None
+    batch_handler: BatchHandler | None = None
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.batch_handler is None):
+            raise ValueError(f"subscription {self.name}: give exactly one of handler and batch_handler")
+
+    async def apply(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Event]]) -> None:
+        if self.batch_handler is not None:
+            await self.batch_handler(conn, items)
+            return
+        for envelope, event in items:
+            await self.handler(conn, envelope, event)
 
 
 @dataclass
@@ -113,11 +130,11 @@ class InboxConsumer:
             except TRANSIENT as exc:
                 log.warning("transient failure, retrying batch", consumer=self.group, error=type(exc).__name__,
                             delay_s=delay)
-            except PERMANENT as exc:
+            except Exception as exc:  # noqa: BLE001 - a refusal or a bug somewhere in the batch
                 if not careful:
                     careful = True  # find the culprit message by message, with savepoints
                     continue
-                log.error("batch refused outside any handler, retrying", consumer=self.group,
+                log.error("batch failed outside any handler, retrying", consumer=self.group,
                           error=type(exc).__name__)
             self.stats.retries += 1
             await asyncio.sleep(delay)
@@ -136,10 +153,16 @@ class InboxConsumer:
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await self._record_in_inbox(conn, [i for i in items if i.failure is None])
             pending = set(fresh)  # a batch may hold the same event twice: apply its first copy only
+            todo = []
             for item in items:
                 if item.failure is None and item.envelope.event_id in pending:
                     pending.discard(item.envelope.event_id)
-                    await self._handle(conn, item, careful)
+                    todo.append(item)
+            if careful:
+                for item in todo:
+                    await self._handle_one(conn, item)
+            else:
+                await self.sub.apply(conn, [(i.envelope, i.event) for i in todo])
             dead = [i for i in items if i.failure is not None]
             await self._dead_letter(dead)  # before commit: a crash now repeats a dead letter, never loses one
         applied = len(fresh) - sum(1 for i in dead if i.envelope is not None and i.envelope.event_id in fresh)
@@ -158,13 +181,10 @@ class InboxConsumer:
             [i.record.partition for i in items], [i.record.offset for i in items])
         return {r["event_id"] for r in rows}
 
-    async def _handle(self, conn: asyncpg.Connection, item: _Item, careful: bool) -> None:
-        if not careful:
-            await self.sub.handler(conn, item.envelope, item.event)
-            return
+    async def _handle_one(self, conn: asyncpg.Connection, item: _Item) -> None:
         try:
             async with conn.transaction():  # savepoint: a refused message leaves the others applied
-                await self.sub.handler(conn, item.envelope, item.event)
+                await self.sub.apply(conn, [(item.envelope, item.event)])
         except PERMANENT as exc:
             item.failure, item.error = f"handler refused: {exc}", type(exc).__name__
         except TRANSIENT:

@@ -31,8 +31,22 @@ async def effects(infra, assessment_pool, unique):
     return table
 
 
-async def _run_consumer(infra, pool, producer, unique, handler, *, until, timeout=30.0) -> InboxConsumer:
-    sub = Subscription(name=f"test-{unique}", topics=(TOPIC,), handler=handler)
+@pytest.fixture(params=["one by one", "in batches"])
+def subscribe(request):
+    """Every behaviour holds for a per-event handler and for the same handler given a batch at a time."""
+    def make(name: str, handler) -> Subscription:
+        if request.param == "one by one":
+            return Subscription(name=name, topics=(TOPIC,), handler=handler)
+
+        async def batch(conn, items) -> None:
+            for envelope, event in items:
+                await handler(conn, envelope, event)
+        return Subscription(name=name, topics=(TOPIC,), batch_handler=batch)
+    return make
+
+
+async def _run_consumer(infra, pool, producer, unique, handler, *, subscribe, until, timeout=30.0) -> InboxConsumer:
+    sub = subscribe(f"test-{unique}", handler)
     consumer = InboxConsumer(pool, producer, infra.kafka_kwargs("assessment"), service="assessment",
                              subscription=sub, dead_letter_topic=DLQ)
     task = asyncio.create_task(consumer.run())
@@ -59,7 +73,7 @@ async def _count(pool, table: str, client: uuid.UUID) -> int:
         return await conn.fetchval(f"SELECT count(*) FROM {table} WHERE client_id = $1", client)
 
 
-async def test_a_duplicate_delivery_is_applied_once(infra, assessment_pool, producer_for, effects, unique):
+async def test_a_duplicate_delivery_is_applied_once(infra, assessment_pool, producer_for, effects, unique, subscribe):
     client = uuid.uuid4()
     env, later = registered(client), registered(client)
     intake = await producer_for("intake")
@@ -67,7 +81,8 @@ async def test_a_duplicate_delivery_is_applied_once(infra, assessment_pool, prod
         await intake.send_and_wait(TOPIC, e.to_bytes(), key=e.key())
 
     consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
-                                   _recorder(effects), until=lambda: _has(assessment_pool, effects, client, 2))
+                                   _recorder(effects), subscribe=subscribe,
+                                   until=lambda: _has(assessment_pool, effects, client, 2))
 
     await asyncio.sleep(0.5)
     assert await _count(assessment_pool, effects, client) == 2
@@ -79,7 +94,7 @@ async def _has(pool, table, client, n) -> bool:
 
 
 async def test_poison_messages_are_dead_lettered_with_the_reason_and_the_next_message_is_processed(
-        infra, assessment_pool, producer_for, effects, unique):
+        infra, assessment_pool, producer_for, effects, unique, subscribe):
     client = uuid.uuid4()
     key = str(client).encode()
     good = registered(client)
@@ -92,7 +107,7 @@ async def test_poison_messages_are_dead_lettered_with_the_reason_and_the_next_me
         await intake.send_and_wait(TOPIC, value, key=key, headers=[("trace", unique.encode())])
 
     await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, _recorder(effects),
-                        until=lambda: _has(assessment_pool, effects, client, 1))
+                        subscribe=subscribe, until=lambda: _has(assessment_pool, effects, client, 1))
 
     dead = [r for r in await read_topic(infra, "audit", DLQ, f"audit-dlq-{unique}",
                                         until=lambda rs: sum(r.key == key for r in rs) >= 3) if r.key == key]
@@ -107,7 +122,7 @@ async def test_poison_messages_are_dead_lettered_with_the_reason_and_the_next_me
 
 
 async def test_a_message_its_handler_refuses_for_good_is_dead_lettered_and_the_rest_are_applied(
-        infra, assessment_pool, producer_for, effects, unique):
+        infra, assessment_pool, producer_for, effects, unique, subscribe):
     refused, accepted = uuid.uuid4(), uuid.uuid4()
     intake = await producer_for("intake")
     for client in (refused, accepted):
@@ -115,7 +130,8 @@ async def test_a_message_its_handler_refuses_for_good_is_dead_lettered_and_the_r
         await intake.send_and_wait(TOPIC, e.to_bytes(), key=e.key())
 
     await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
-                        _recorder(effects, refuse={refused}), until=lambda: _has(assessment_pool, effects, accepted, 1))
+                        _recorder(effects, refuse={refused}), subscribe=subscribe,
+                        until=lambda: _has(assessment_pool, effects, accepted, 1))
 
     dead = await read_topic(infra, "audit", DLQ, f"audit-refused-{unique}",
                             until=lambda rs: any(r.key == str(refused).encode() for r in rs))
@@ -125,7 +141,7 @@ async def test_a_message_its_handler_refuses_for_good_is_dead_lettered_and_the_r
 
 
 async def test_a_transient_failure_is_retried_until_it_passes_and_applied_once(
-        infra, assessment_pool, producer_for, effects, unique):
+        infra, assessment_pool, producer_for, effects, unique, subscribe):
     client = uuid.uuid4()
     e = registered(client)
     await (await producer_for("intake")).send_and_wait(TOPIC, e.to_bytes(), key=e.key())
@@ -139,7 +155,36 @@ async def test_a_transient_failure_is_retried_until_it_passes_and_applied_once(
         await record(conn, envelope, event)
 
     consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, flaky,
-                                   until=lambda: _has(assessment_pool, effects, client, 1))
+                                   subscribe=subscribe, until=lambda: _has(assessment_pool, effects, client, 1))
 
     assert failures["left"] == 0 and consumer.stats.retries >= 3
     assert await _count(assessment_pool, effects, client) == 1
+
+
+async def test_a_handler_bug_is_retried_a_few_times_then_dead_lettered_and_the_rest_applied(
+        infra, assessment_pool, producer_for, effects, unique, subscribe):
+    buggy, fine = uuid.uuid4(), uuid.uuid4()
+    intake = await producer_for("intake")
+    for client in (buggy, fine):
+        e = registered(client)
+        await intake.send_and_wait(TOPIC, e.to_bytes(), key=e.key())
+    record = _recorder(effects)
+
+    async def handler(conn, envelope, event) -> None:
+        if envelope.client_id == buggy:
+            raise KeyError("a bug, not a rule")
+        await record(conn, envelope, event)
+
+    consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, handler,
+                                   subscribe=subscribe, until=lambda: _has(assessment_pool, effects, fine, 1))
+
+    dead = await read_topic(infra, "audit", DLQ, f"audit-bug-{unique}",
+                            until=lambda rs: any(r.key == str(buggy).encode() for r in rs))
+    mine = [r for r in dead if r.key == str(buggy).encode()]
+    assert dict(mine[0].headers)["dlq.reason"].startswith(b"handler failed 5 times: KeyError")
+    assert consumer.stats.dead_lettered == 1 and await _count(assessment_pool, effects, buggy) == 0
+
+
+def test_a_subscription_takes_exactly_one_kind_of_handler():
+    with pytest.raises(ValueError, match="exactly one of handler and batch_handler"):
+        Subscription(name="x", topics=(TOPIC,))
