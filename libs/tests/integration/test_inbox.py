@@ -52,7 +52,7 @@ async def _run_consumer(infra, pool, producer, unique, handler, *, subscribe, un
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(timeout):
-            while not await until():
+            while not await until(consumer):
                 await asyncio.sleep(0.1)
     finally:
         task.cancel()
@@ -82,11 +82,15 @@ async def test_a_duplicate_delivery_is_applied_once(infra, assessment_pool, prod
 
     consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
                                    _recorder(effects), subscribe=subscribe,
-                                   until=lambda: _has(assessment_pool, effects, client, 2))
+                                   until=lambda c: _has(assessment_pool, effects, client, 2))
 
     await asyncio.sleep(0.5)
     assert await _count(assessment_pool, effects, client) == 2
     assert consumer.stats.duplicates >= 1
+
+
+async def _dead_and_applied(consumer, pool, table, client) -> bool:
+    return consumer.stats.dead_lettered >= 1 and await _has(pool, table, client, 1)
 
 
 async def _has(pool, table, client, n) -> bool:
@@ -107,7 +111,7 @@ async def test_poison_messages_are_dead_lettered_with_the_reason_and_the_next_me
         await intake.send_and_wait(TOPIC, value, key=key, headers=[("trace", unique.encode())])
 
     await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, _recorder(effects),
-                        subscribe=subscribe, until=lambda: _has(assessment_pool, effects, client, 1))
+                        subscribe=subscribe, until=lambda c: _has(assessment_pool, effects, client, 1))
 
     dead = [r for r in await read_topic(infra, "audit", DLQ, f"audit-dlq-{unique}",
                                         until=lambda rs: sum(r.key == key for r in rs) >= 3) if r.key == key]
@@ -131,7 +135,7 @@ async def test_a_message_its_handler_refuses_for_good_is_dead_lettered_and_the_r
 
     await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
                         _recorder(effects, refuse={refused}), subscribe=subscribe,
-                        until=lambda: _has(assessment_pool, effects, accepted, 1))
+                        until=lambda c: _dead_and_applied(c, assessment_pool, effects, accepted))
 
     dead = await read_topic(infra, "audit", DLQ, f"audit-refused-{unique}",
                             until=lambda rs: any(r.key == str(refused).encode() for r in rs))
@@ -155,7 +159,7 @@ async def test_a_transient_failure_is_retried_until_it_passes_and_applied_once(
         await record(conn, envelope, event)
 
     consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, flaky,
-                                   subscribe=subscribe, until=lambda: _has(assessment_pool, effects, client, 1))
+                                   subscribe=subscribe, until=lambda c: _has(assessment_pool, effects, client, 1))
 
     assert failures["left"] == 0 and consumer.stats.retries >= 3
     assert await _count(assessment_pool, effects, client) == 1
@@ -176,7 +180,8 @@ async def test_a_handler_bug_is_retried_a_few_times_then_dead_lettered_and_the_r
         await record(conn, envelope, event)
 
     consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, handler,
-                                   subscribe=subscribe, until=lambda: _has(assessment_pool, effects, fine, 1))
+                                   subscribe=subscribe,
+                                   until=lambda c: _dead_and_applied(c, assessment_pool, effects, fine))
 
     dead = await read_topic(infra, "audit", DLQ, f"audit-bug-{unique}",
                             until=lambda rs: any(r.key == str(buggy).encode() for r in rs))
