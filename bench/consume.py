@@ -54,7 +54,7 @@ async def _handler(conn: asyncpg.Connection, envelope, event) -> None:
 
 async def _batch_handler(conn: asyncpg.Connection, items) -> None:
     await conn.execute("INSERT INTO bench_applied (event_id, client_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])",
-                       [e.event_id for e, _ in items], [e.client_id for e, _ in items])
+                       [d.envelope.event_id for d in items], [d.envelope.client_id for d in items])
 
 
 async def _consume(target: Target, start: Offsets, end: Offsets, inbox: InboxConsumer | None) -> float:

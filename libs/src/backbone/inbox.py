@@ -28,8 +28,20 @@ from contracts.registry import CATALOGUE, Registry
 
 log = structlog.get_logger()
 
+@dataclass(frozen=True)
+class Delivery:
+    """One decoded message and where it came from."""
+
+    envelope: Envelope
+    event: Event
+    topic: str
+    partition: int
+    offset: int
+    value: bytes  # the bytes exactly as received
+
+
 Handler = Callable[[asyncpg.Connection, Envelope, Event], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, Sequence[tuple[Envelope, Event]]], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Sequence[Delivery]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -49,12 +61,12 @@ class Subscription:
         if (self.handler is None) == (self.batch_handler is None):
             raise ValueError(f"subscription {self.name}: give exactly one of handler and batch_handler")
 
-    async def apply(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Event]]) -> None:
+    async def apply(self, conn: asyncpg.Connection, items: Sequence[Delivery]) -> None:
         if self.batch_handler is not None:
             await self.batch_handler(conn, items)
             return
-        for envelope, event in items:
-            await self.handler(conn, envelope, event)
+        for d in items:
+            await self.handler(conn, d.envelope, d.event)
 
 
 @dataclass
@@ -64,6 +76,10 @@ class _Item:
     event: Event | None = None
     failure: str | None = None  # set when the message goes to the dead-letter topic
     error: str | None = None
+
+    def delivery(self) -> Delivery:
+        r = self.record
+        return Delivery(self.envelope, self.event, r.topic, r.partition, r.offset, r.value)
 
 
 @dataclass
@@ -162,7 +178,7 @@ class InboxConsumer:
                 for item in todo:
                     await self._handle_one(conn, item)
             else:
-                await self.sub.apply(conn, [(i.envelope, i.event) for i in todo])
+                await self.sub.apply(conn, [i.delivery() for i in todo])
             dead = [i for i in items if i.failure is not None]
             await self._dead_letter(dead)  # before commit: a crash now repeats a dead letter, never loses one
         applied = len(fresh) - sum(1 for i in dead if i.envelope is not None and i.envelope.event_id in fresh)
@@ -184,7 +200,7 @@ class InboxConsumer:
     async def _handle_one(self, conn: asyncpg.Connection, item: _Item) -> None:
         try:
             async with conn.transaction():  # savepoint: a refused message leaves the others applied
-                await self.sub.apply(conn, [(item.envelope, item.event)])
+                await self.sub.apply(conn, [item.delivery()])
         except PERMANENT as exc:
             item.failure, item.error = f"handler refused: {exc}", type(exc).__name__
         except TRANSIENT:

@@ -38,9 +38,10 @@ def subscribe(request):
         if request.param == "one by one":
             return Subscription(name=name, topics=(TOPIC,), handler=handler)
 
-        async def batch(conn, items) -> None:
-            for envelope, event in items:
-                await handler(conn, envelope, event)
+        async def batch(conn, deliveries) -> None:
+            for d in deliveries:
+                assert d.topic == TOPIC and d.value == d.envelope.to_bytes()
+                await handler(conn, d.envelope, d.event)
         return Subscription(name=name, topics=(TOPIC,), batch_handler=batch)
     return make
 

@@ -1,4 +1,4 @@
-"""on_event behind the runtime's inbox consumer, on real PostgreSQL: once per event, where it came from."""
+"""The trail subscriber behind the runtime's inbox consumer, on real PostgreSQL: once per event, where it came from."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ async def stored(trail_db) -> list:
         return await trail_store.fetch(conn, 1, 1000)
 
 
-class TestOnEvent:
+class TestRecordingEvents:
     async def test_records_each_event_with_the_topic_partition_and_offset_it_came_from(self, trail_db, consumer):
         client = uuid.uuid4()
         envelopes = [registered(client) for _ in range(3)]

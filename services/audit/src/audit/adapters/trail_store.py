@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from uuid import UUID
 
 import asyncpg
 
@@ -34,6 +33,16 @@ async def append(conn: asyncpg.Connection, record: Record) -> None:
     await conn.execute("UPDATE audit_trail_head SET last_seq = $1, last_hash = $2", record.seq, record.hash)
 
 
+async def append_many(conn: asyncpg.Connection, records: list[Record]) -> None:
+    """Store consecutive `records` and move the head to the last; the caller holds the head's lock."""
+    await conn.executemany(_INSERT, [
+        (r.seq, r.entry.event_id, r.entry.type, r.entry.schema_version, r.entry.producer, r.entry.organisation,
+         r.entry.actor, r.entry.client_id, r.entry.occurred_at, r.entry.recorded_at, r.entry.topic,
+         r.entry.partition, r.entry.offset, r.entry.envelope, r.entry.received_at, r.prev_hash, r.hash)
+        for r in records])
+    await conn.execute("UPDATE audit_trail_head SET last_seq = $1, last_hash = $2", records[-1].seq, records[-1].hash)
+
+
 async def stream(conn: asyncpg.Connection, from_seq: int = 1) -> AsyncIterator[Record]:
     """Records from `from_seq` on, in seq order, fetched in batches; must run inside a transaction."""
     async for row in conn.cursor(f"SELECT {_COLUMNS} FROM audit_trail WHERE seq >= $1 ORDER BY seq", from_seq,
@@ -45,19 +54,6 @@ async def fetch(conn: asyncpg.Connection, from_seq: int, limit: int) -> list[Rec
     rows = await conn.fetch(f"SELECT {_COLUMNS} FROM audit_trail WHERE seq >= $1 ORDER BY seq LIMIT $2",
                             from_seq, limit)
     return [_record(r) for r in rows]
-
-
-async def delivery(conn: asyncpg.Connection, consumer: str, event_id: UUID) -> tuple[str, int, int]:
-    """Where the event being handled came from (topic, partition, offset).
-
-    The inbox consumer records it in the inbox row it writes just before calling the handler,
-    in the same transaction; the handler itself is not given the Kafka record.
-    """
-    row = await conn.fetchrow('SELECT topic, partition, "offset" FROM inbox WHERE consumer = $1 AND event_id = $2',
-                              consumer, event_id)
-    if row is None:
-        raise LookupError(f"no inbox row for event {event_id} of consumer {consumer}")
-    return row["topic"], row["partition"], row["offset"]
 
 
 def _record(row: asyncpg.Record) -> Record:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 
-from audit.adapters import trail_store
 from audit.domain.chain import Entry
-from audit.service_layer.trail import record_event
-from backbone.inbox import Subscription
+from audit.service_layer.trail import record_events
+from backbone.inbox import Delivery, Subscription
 from contracts.envelope import Envelope
-from contracts.events.base import Event
 from contracts.topics import PRODUCING_SERVICES, event_topic
 
 SUBSCRIPTION_NAME = "trail"
@@ -24,21 +22,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def on_event(conn: asyncpg.Connection, envelope: Envelope, event: Event, *,
-                   clock: Callable[[], datetime] = now) -> None:
-    """Append the event to the trail; runs in the inbox consumer's transaction, so once per event_id."""
-    topic, partition, offset = await trail_store.delivery(conn, SUBSCRIPTION_NAME, envelope.event_id)
-    await record_event(conn, entry_of(envelope, topic=topic, partition=partition, offset=offset,
-                                      received_at=clock()))
+async def on_events(conn: asyncpg.Connection, deliveries: Sequence[Delivery], *,
+                    clock: Callable[[], datetime] = now) -> None:
+    """Append a partition's new events to the trail, in order, in the inbox consumer's transaction
+    (so each event_id once), keeping the envelope bytes exactly as received."""
+    received_at = clock()
+    await record_events(conn, [entry_of(d.envelope, topic=d.topic, partition=d.partition, offset=d.offset,
+                                        received_at=received_at, raw=d.value) for d in deliveries])
 
 
-def entry_of(envelope: Envelope, *, topic: str, partition: int, offset: int, received_at: datetime) -> Entry:
+def entry_of(envelope: Envelope, *, topic: str, partition: int, offset: int, received_at: datetime,
+             raw: bytes | None = None) -> Entry:
     e = envelope
     return Entry(event_id=e.event_id, type=e.type, schema_version=e.schema_version, producer=str(e.producer),
                  organisation=str(e.organisation), actor=e.actor, client_id=e.client_id, occurred_at=e.occurred_at,
                  recorded_at=e.recorded_at, topic=topic, partition=partition, offset=offset,
-                 envelope=e.to_bytes(), received_at=received_at)
+                 envelope=raw if raw is not None else e.to_bytes(), received_at=received_at)
 
 
 def subscription() -> Subscription:
-    return Subscription(name=SUBSCRIPTION_NAME, topics=TOPICS, handler=on_event)
+    return Subscription(name=SUBSCRIPTION_NAME, topics=TOPICS, batch_handler=on_events)

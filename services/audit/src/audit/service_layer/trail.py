@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from audit.adapters import trail_store
-from audit.domain.chain import Break, Entry, Record, Verifier, seal
+from audit.domain.chain import Break, Entry, Head, Record, Verifier, seal
 
 
 async def record_event(conn: asyncpg.Connection, entry: Entry) -> Record:
@@ -18,6 +18,22 @@ async def record_event(conn: asyncpg.Connection, entry: Entry) -> Record:
     record = seal(await trail_store.lock_head(conn), entry)
     await trail_store.append(conn, record)
     return record
+
+
+async def record_events(conn: asyncpg.Connection, entries: list[Entry]) -> list[Record]:
+    """Append `entries` in order inside the caller's transaction, locking the head once."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("record_events must run inside the caller's transaction")
+    if not entries:
+        return []
+    head = await trail_store.lock_head(conn)
+    records = []
+    for entry in entries:
+        record = seal(head, entry)
+        records.append(record)
+        head = Head(record.seq, record.hash)
+    await trail_store.append_many(conn, records)
+    return records
 
 
 @dataclass(frozen=True)
