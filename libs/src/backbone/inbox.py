@@ -33,7 +33,7 @@ class Delivery:
     """One decoded message and where it came from."""
 
     envelope: Envelope
-    event: Event
+    event: Event | None  # None when the subscription does not decode payloads
     topic: str
     partition: int
     offset: int
@@ -56,6 +56,9 @@ class Subscription:
     topics: tuple[str, ...]
     handler: Handler | None = None
     batch_handler: BatchHandler | None = None
+    decode_payloads: bool = True
+    """False: check only the envelope, so events of types or versions this service does not know yet
+    are still handled (`event` is then None). The audit trail records everything it receives."""
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.batch_handler is None):
@@ -160,7 +163,8 @@ class InboxConsumer:
         item = _Item(record)
         try:
             item.envelope = Envelope.from_bytes(record.value or b"")
-            item.event = self.registry.decode(item.envelope)
+            if self.sub.decode_payloads:
+                item.event = self.registry.decode(item.envelope)
         except PERMANENT as exc:
             item.failure, item.error = str(exc), type(exc).__name__
         return item

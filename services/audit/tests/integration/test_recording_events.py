@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -66,3 +67,15 @@ class TestRecordingEvents:
             result = await verify_trail(conn)
 
         assert (result.verified, result.broken) == (5, None)
+
+
+    async def test_an_event_of_a_type_this_service_does_not_know_yet_is_still_recorded(self, trail_db, consumer):
+        raw = json.loads(registered().to_bytes())
+        raw.update(type="ClientMovedAbroad", schema_version=1, event_id=str(uuid.uuid4()), payload={"x": 1})
+        value = json.dumps(raw).encode()
+        record = ConsumerRecord("integration.intake.v1", 0, 7, 0, 0, b"k", value, None, 1, len(value), [])
+
+        await consumer.process([record])
+
+        (stored_record,) = [r for r in await stored(trail_db) if str(r.entry.event_id) == raw["event_id"]]
+        assert stored_record.entry.type == "ClientMovedAbroad" and stored_record.entry.envelope == value

@@ -41,4 +41,5 @@ def entry_of(envelope: Envelope, *, topic: str, partition: int, offset: int, rec
 
 
 def subscription() -> Subscription:
-    return Subscription(name=SUBSCRIPTION_NAME, topics=TOPICS, batch_handler=on_events)
+    # Every envelope goes on the trail, also of event types or versions this service does not know yet.
+    return Subscription(name=SUBSCRIPTION_NAME, topics=TOPICS, batch_handler=on_events, decode_payloads=False)
