@@ -99,6 +99,9 @@ async def sequence(conn: asyncpg.Connection, limit: int = 5000) -> int:
 
     Only the relay's leader calls this (it holds the service's relay advisory lock).
     """
+    # A read first: an idle relay polls often, and the locking transaction below writes WAL.
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM event_store WHERE position IS NULL)"):
+        return 0
     async with conn.transaction():
         last = await conn.fetchval("SELECT last_position FROM event_store_cursor FOR UPDATE")
         done = await conn.fetchval("""
