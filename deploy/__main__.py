@@ -1,4 +1,5 @@
-"""`python -m deploy up|down|status|logs|env` — the local infrastructure without Docker."""
+"""`python -m deploy up|down|status|logs|env` — the local infrastructure without Docker (and, for
+Compose, `compose-init` and `provision`)."""
 
 from __future__ import annotations
 
