@@ -1,0 +1,96 @@
+"""Properties of R1-R3 and R5 over generated people, days and agreement dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts.vocabulary import Municipality, Organisation, TargetGroup
+from intake.domain.agreements import default_agreement_book
+from intake.domain.eligibility import PersonFacts, decide_eligibility
+from intake.domain.model import window_ends_on
+from intake.domain.responsibility import responsible_organisation
+
+pytestmark = pytest.mark.unit
+
+days = st.dates(min_value=date(2010, 1, 1), max_value=date(2040, 12, 31))
+groups = st.lists(st.sampled_from(TargetGroup), unique=True, max_size=4)
+people = st.builds(PersonFacts, first_permit_date=days, target_groups=groups, under_23=st.booleans(),
+                   moved_on=st.none() | days)
+municipalities = st.sampled_from(Municipality)
+
+
+@given(person=people, day=days)
+def test_R2_never_to_be_assessed_without_a_qualifying_target_group(person, day):
+    eligibility = decide_eligibility(person, day)
+
+    if eligibility.state == "to_be_assessed":
+        assert person.target_groups
+        assert set(person.target_groups) - (set() if person.under_23 else {TargetGroup.UNACCOMPANIED_MINOR})
+
+
+@given(person=people, day=days)
+def test_R2_R3_never_to_be_assessed_after_the_window_unless_a_trafficking_victim(person, day):
+    eligibility = decide_eligibility(person, day)
+
+    if day > window_ends_on(person.first_permit_date) and eligibility.state == "to_be_assessed":
+        assert TargetGroup.TRAFFICKING_VICTIM in person.target_groups
+        assert eligibility.reason == ("trafficking_victim_after_window", "R3")
+
+
+@given(person=people, day=days)
+def test_R2_the_moving_date_never_decides(person, day):
+    moved_elsewhere = PersonFacts(person.first_permit_date, person.target_groups, person.under_23,
+                                  moved_on=date(1999, 1, 1))
+
+    assert decide_eligibility(person, day) == decide_eligibility(moved_elsewhere, day)
+
+
+@given(person=people, day=days)
+def test_R1_guidance_is_always_available(person, day):
+    eligibility = decide_eligibility(person, day)
+
+    assert eligibility.guidance_available
+    assert "R1" in eligibility.rules_applied
+
+
+@given(municipality=municipalities, day=days, hango_from=days)
+def test_R5_a_registered_jobseeker_is_always_the_employment_regions(municipality, day, hango_from):
+    book = default_agreement_book(hango_from=hango_from)
+
+    assert responsible_organisation(True, municipality, day, book).organisation == Organisation.EMPLOYMENT_REGION
+
+
+@given(municipality=municipalities, day=days, hango_from=days, inga_from=days,
+       inga_status=st.sampled_from(["pending", "in_force"]))
+def test_R5_a_non_jobseeker_is_never_the_employment_regions(municipality, day, hango_from, inga_from, inga_status):
+    book = default_agreement_book(hango_from=hango_from, inga_status=inga_status, inga_from=inga_from)
+
+    assert responsible_organisation(False, municipality, day, book).organisation != Organisation.EMPLOYMENT_REGION
+
+
+@given(day=days, hango_from=days)
+def test_R5_a_hanko_resident_is_raseborgs_whenever_the_agreement_is_in_force(day, hango_from):
+    book = default_agreement_book(hango_from=hango_from)
+
+    expected = Organisation.RASEBORG if day >= hango_from else Organisation.HANGO
+    assert responsible_organisation(False, Municipality.HANGO, day, book).organisation == expected
+
+
+@given(day=days, inga_from=days)
+def test_R5_an_inkoo_resident_is_inkoos_while_the_agreement_is_pending(day, inga_from):
+    book = default_agreement_book(inga_status="pending", inga_from=inga_from)
+
+    assert responsible_organisation(False, Municipality.INGA, day, book).organisation == Organisation.INGA
+
+
+@given(day=days, offset=st.integers(min_value=-2000, max_value=2000))
+def test_R5_an_inkoo_resident_is_raseborgs_exactly_from_the_day_the_agreement_is_in_force(day, offset):
+    inga_from = day + timedelta(days=offset)
+    book = default_agreement_book(inga_status="in_force", inga_from=inga_from)
+
+    expected = Organisation.RASEBORG if day >= inga_from else Organisation.INGA
+    assert responsible_organisation(False, Municipality.INGA, day, book).organisation == expected
