@@ -26,6 +26,7 @@ class Infra:
     secrets: dict[str, dict[str, str]]
     layout: Layout | None = None  # set only for the local deployment, which tests may restart
     origin: str = "local"
+    smtp_port: int = 2525  # no mail server yet; notifications' issue brings the test one
     _cleanup: list[Any] = field(default_factory=list)
 
     def kafka_kwargs(self, principal: str, password: str | None = None) -> dict[str, Any]:
@@ -42,13 +43,12 @@ class Infra:
         return f"postgresql://{role}:{pw}@{self.pg_host}:{self.pg_port}/{database or role}"
 
     def service_env(self, service: str, http_port: int) -> dict[str, str]:
-        p = service.upper() + "_"
-        return {
-            f"{p}KAFKA_BOOTSTRAP": self.bootstrap,
-            f"{p}KAFKA_PASSWORD": self.secrets["kafka"][service],
-            f"{p}DATABASE_URL": self.dsn(service),
-            f"{p}HTTP_PORT": str(http_port),
-        }
+        """The same settings deploy/ gives a service, pointing at this infrastructure."""
+        from deploy.services import service_env
+
+        return service_env(service, self.secrets, bootstrap=self.bootstrap, pg_host=self.pg_host,
+                           pg_port=self.pg_port, http_host="127.0.0.1", http_port=http_port,
+                           smtp_host="127.0.0.1", smtp_port=self.smtp_port)
 
     def close(self) -> None:
         for stop in reversed(self._cleanup):
