@@ -24,6 +24,16 @@ TopicKind = Literal["event", "ingress", "dead-letter"]
 
 FOREVER = -1
 
+INGRESS_RETENTION_MS = 30 * 24 * 3600 * 1000
+"""Ingress topics are a delivery channel, not a record: intake's event store and vault are. Their
+messages carry personal data sealed to intake's key, which must not outlive erasure (R29) on the
+bus, so they are kept 30 days: long enough to replay an outage, short enough to forget."""
+
+
+def retention(kind: TopicKind) -> int:
+    """How long a topic of this kind keeps its messages, in milliseconds (-1: forever)."""
+    return INGRESS_RETENTION_MS if kind == "ingress" else FOREVER
+
 
 def event_topic(service: str) -> str:
     return f"integration.{service}.v1"
@@ -61,8 +71,8 @@ class Topic:
     config: dict[str, str] = field(default_factory=dict)
 
 
-def _retained_forever() -> dict[str, str]:
-    return {"retention.ms": str(FOREVER), "retention.bytes": str(FOREVER), "cleanup.policy": "delete"}
+def _retained(kind: TopicKind) -> dict[str, str]:
+    return {"retention.ms": str(retention(kind)), "retention.bytes": str(FOREVER), "cleanup.policy": "delete"}
 
 
 def _readers(topic: str) -> tuple[str, ...]:
@@ -72,21 +82,21 @@ def _readers(topic: str) -> tuple[str, ...]:
 def all_topics() -> tuple[Topic, ...]:
     """Every topic the system uses; the message key on each is the client id."""
     topics = [
-        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained_forever())
+        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained("event"))
         for s in PRODUCING_SERVICES
     ]
     topics += [
-        Topic(ingress_topic(o), "ingress", o, _readers(ingress_topic(o)), 3, _retained_forever())
+        Topic(ingress_topic(o), "ingress", o, _readers(ingress_topic(o)), 3, _retained("ingress"))
         for o in ORGANISATIONS
     ]
     topics += [
-        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained_forever())
+        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained("dead-letter"))
         for s in SERVICES
         if s != "audit"
     ]
     # The audit service is the last consumer: its own dead letters go to a topic audit writes
     # and only operators read.
-    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained_forever()))
+    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained("dead-letter")))
     return tuple(topics)
 
 

@@ -102,7 +102,7 @@ class TestOtherInvariants:
 
     def test_client_details_changed_refuses_a_change_of_nothing(self, make_event):
         with pytest.raises(ValidationError, match="at least one attribute"):
-            make_event("ClientDetailsChanged", languages=None, home_municipality=None)
+            make_event("ClientDetailsChanged", languages=None, registered_jobseeker=None)
 
     def test_duplicate_resolved_names_a_survivor_only_when_merged(self, make_event):
         with pytest.raises(ValidationError, match="surviving_client_id"):

@@ -36,7 +36,7 @@ class TestDecodeErrors:
     def test_unknown_version_is_a_contract_error_naming_the_known_versions(self, make_event, wrap):
         envelope = altered(wrap(make_event("ClientRegistered")), schema_version=9)
 
-        with pytest.raises(UnknownSchemaVersion, match=r"ClientRegistered has no schema version 9 \(known: \[1, 2\]\)"):
+        with pytest.raises(UnknownSchemaVersion, match=r"ClientRegistered has no schema version 9 \(known: \[1, 2, 3\]\)"):
             decode(envelope)
 
     def test_invalid_payload_names_the_field_but_not_its_value(self, make_event, wrap):
@@ -98,7 +98,7 @@ class TestEncode:
     def test_refuses_to_publish_an_outdated_version(self, make_event):
         old = make_event("ClientRegistered", 1)
 
-        with pytest.raises(OutdatedSchemaVersion, match="ClientRegistered v1 is outdated; publish v2"):
+        with pytest.raises(OutdatedSchemaVersion, match="ClientRegistered v1 is outdated; publish v3"):
             encode(old, **context("intake", old.client_id))
 
     def test_refuses_an_unregistered_model(self):
@@ -107,8 +107,8 @@ class TestEncode:
 
 
 class TestLatestVersion:
-    def test_client_registered_is_at_version_2(self):
-        assert latest_version("ClientRegistered") == 2
+    def test_client_registered_is_at_version_3(self):
+        assert latest_version("ClientRegistered") == 3
 
     def test_an_unknown_type_has_no_latest_version(self):
         with pytest.raises(UnknownEventType):

@@ -15,13 +15,13 @@ pytestmark = pytest.mark.unit
 
 
 class TestUpcasting:
-    def test_reads_a_v1_client_registered_as_v2(self, make_event, wrap):
+    def test_reads_a_v1_client_registered_as_the_latest_version(self, make_event, wrap):
         old = make_event("ClientRegistered", 1, language="ru", target_groups=["social_assistance"])
 
         event = decode(wrap(old))
 
         assert type(event) is ClientRegistered
-        assert event.VERSION == 2
+        assert event.VERSION == 3
         assert event.languages == ("ru",)
         assert event.luvn_participation_required is True
         assert event.state == "to_be_assessed"
@@ -35,6 +35,33 @@ class TestUpcasting:
 
         assert event.state == "guidance_only"
         assert event.luvn_participation_required is False
+
+    def test_reads_a_v2_client_registered_as_v3_saying_what_v2_did_not_record(self, make_event, wrap):
+        old = make_event("ClientRegistered", 2, responsible_organisation="employment-region")
+
+        event = decode(wrap(old))
+
+        assert event.VERSION == 3
+        assert (event.state_reason, event.state_rule, event.registered_on) == ("not_recorded", None, None)
+        assert event.registered_jobseeker is True
+        assert event.responsibility_reason == "registered_jobseeker"
+        assert (event.state, event.assessment_due_on, event.languages) == (old.state, old.assessment_due_on,
+                                                                         old.languages)
+
+    def test_reads_a_v1_responsibility_assigned_with_the_direction_of_a_status_change(self, make_event, wrap):
+        to_region = make_event("ResponsibilityAssigned", 1, responsible_organisation="employment-region",
+                               reason="jobseeker_status_changed")
+        to_municipality = make_event("ResponsibilityAssigned", 1, responsible_organisation="hango",
+                                     reason="jobseeker_status_changed")
+
+        assert decode(wrap(to_region)).reason == "registered_as_jobseeker"
+        assert decode(wrap(to_municipality)).reason == "no_longer_registered_jobseeker"
+        assert decode(wrap(to_municipality)).previous_organisation is None
+
+    def test_reads_a_v1_client_details_changed_as_v2_without_a_jobseeker_change(self, make_event, wrap):
+        event = decode(wrap(make_event("ClientDetailsChanged", 1, home_municipality="inga")))
+
+        assert (event.VERSION, event.home_municipality, event.registered_jobseeker) == (2, "inga", None)
 
     def test_chains_upcasters_through_every_version_to_the_latest(self):
         upcasters = {ThingV1: thing_v1_to_v2, ThingV2: thing_v2_to_v3}

@@ -12,10 +12,12 @@ from pydantic import Field, model_validator
 from contracts.events.base import Event
 from contracts.vocabulary import (
     ClientState,
+    Code,
     LanguageCode,
     Municipality,
     Organisation,
     RegistrationSource,
+    RuleId,
     Service,
     TargetGroup,
 )
@@ -30,25 +32,12 @@ class IntakeEvent(Event):
     PRODUCER: ClassVar[Service] = Service.INTAKE
 
 
-class ClientRegistered(IntakeEvent):
-    """A person became known to integration services and is either to be assessed or given guidance.
+class _Decided(IntakeEvent):
+    """Eligibility as decided (R1-R3) and the target date that follows (R8, R9)."""
 
-    `window_ends_on` is three years after the first residence permit, card or registration (R2,
-    R11); `assessment_due_on` is the target date to start the assessment (R8, R9).
-    """
-
-    TYPE: ClassVar[str] = "ClientRegistered"
-    VERSION: ClassVar[int] = 2
-
-    client_id: UUID
-    home_municipality: Municipality
-    languages: Languages = Field(min_length=1)
-    target_groups: TargetGroups
-    window_ends_on: date
-    source: RegistrationSource
-    responsible_organisation: Organisation
-    luvn_participation_required: bool
     state: ClientState
+    state_reason: Code
+    state_rule: RuleId | None
     assessment_due_on: date | None
 
     @model_validator(mode="after")
@@ -58,16 +47,60 @@ class ClientRegistered(IntakeEvent):
         return self
 
 
+class ClientRegistered(_Decided):
+    """A person became known to integration services and is either to be assessed or given guidance.
+
+    `window_ends_on` is three years after the first residence permit, card or registration (R2,
+    R11); `assessment_due_on` is the target date to start the assessment or, for a registered
+    jobseeker, the initial interview (R8, R9). `state_reason` and `state_rule` say why the person
+    is to be assessed or offered guidance only (R1-R3); `responsibility_reason` why
+    `responsible_organisation` is responsible (R5).
+    """
+
+    TYPE: ClassVar[str] = "ClientRegistered"
+    VERSION: ClassVar[int] = 3
+
+    client_id: UUID
+    home_municipality: Municipality
+    languages: Languages = Field(min_length=1)
+    target_groups: TargetGroups
+    window_ends_on: date
+    source: RegistrationSource
+    registered_on: date | None
+    """The day the source registered the person; None only in registrations upcast from v2."""
+    responsible_organisation: Organisation
+    responsibility_reason: Code
+    registered_jobseeker: bool
+    luvn_participation_required: bool
+
+
+class ClientSourceAdded(_Decided):
+    """Another source reached a person who is already a client (one person, one client).
+
+    Carries the client's target groups, state and assessment target after the addition; a jobseeker
+    registration restarts the initial-interview clock (R9).
+    """
+
+    TYPE: ClassVar[str] = "ClientSourceAdded"
+    VERSION: ClassVar[int] = 1
+
+    source: RegistrationSource
+    registered_on: date
+    target_groups: TargetGroups
+    luvn_participation_required: bool
+
+
 class ClientDetailsChanged(IntakeEvent):
     """Attributes other services use changed; a field left as None did not change."""
 
     TYPE: ClassVar[str] = "ClientDetailsChanged"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     home_municipality: Municipality | None = None
     languages: Languages | None = Field(default=None, min_length=1)
     target_groups: TargetGroups | None = None
     window_ends_on: date | None = None
+    registered_jobseeker: bool | None = None
 
     @model_validator(mode="after")
     def check_something_changed(self) -> Self:
@@ -77,24 +110,30 @@ class ClientDetailsChanged(IntakeEvent):
 
 
 class ResponsibilityReason(StrEnum):
-    """Why responsibility lies where it does (R5, service agreements)."""
+    """Why responsibility lies where it does, or moved (R5, service agreements)."""
 
     REGISTERED_JOBSEEKER = "registered_jobseeker"
-    OUTSIDE_LABOUR_MARKET = "outside_labour_market"
     SERVICE_AGREEMENT = "service_agreement"
-    NO_SERVICE_AGREEMENT = "no_service_agreement"
-    JOBSEEKER_STATUS_CHANGED = "jobseeker_status_changed"
+    OWN_MUNICIPAL_SERVICES = "own_municipal_services"
+    REGISTERED_AS_JOBSEEKER = "registered_as_jobseeker"
+    NO_LONGER_REGISTERED_JOBSEEKER = "no_longer_registered_jobseeker"
+    MOVED_TO_ANOTHER_MUNICIPALITY = "moved_to_another_municipality"
+    SERVICE_AGREEMENT_CHANGED = "service_agreement_changed"
+    DUPLICATE_MERGED = "duplicate_merged"
 
 
 class ResponsibilityAssigned(IntakeEvent):
-    """An organisation became responsible for the person's assessment and plan (R5)."""
+    """Responsibility for the person's assessment, plan and review moved from one organisation to
+    another (R5), from `effective_on`."""
 
     TYPE: ClassVar[str] = "ResponsibilityAssigned"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
+    previous_organisation: Organisation | None
     responsible_organisation: Organisation
     effective_on: date
     reason: ResponsibilityReason
+    rule: RuleId = "R5"
 
 
 class PossibleDuplicateFlagged(IntakeEvent):
@@ -124,6 +163,17 @@ class DuplicateResolved(IntakeEvent):
         return self
 
 
+class ClientRelationshipEnded(IntakeEvent):
+    """The client relationship ended on `ended_on`; R29's 4-year retention runs from that day."""
+
+    TYPE: ClassVar[str] = "ClientRelationshipEnded"
+    VERSION: ClassVar[int] = 1
+
+    ended_on: date
+    reason: Literal["services_completed", "moved_away", "declined_services", "deceased", "other"]
+    erase_on: date
+
+
 class ClientErased(IntakeEvent):
     """The person's vault entry and its key were deleted; only the pseudonymous id remains (R29)."""
 
@@ -136,9 +186,11 @@ class ClientErased(IntakeEvent):
 
 EVENTS: tuple[type[Event], ...] = (
     ClientRegistered,
+    ClientSourceAdded,
     ClientDetailsChanged,
     ResponsibilityAssigned,
     PossibleDuplicateFlagged,
     DuplicateResolved,
+    ClientRelationshipEnded,
     ClientErased,
 )

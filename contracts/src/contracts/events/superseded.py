@@ -8,12 +8,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from contracts.events.base import Event
-from contracts.events.intake import ClientRegistered, IntakeEvent, TargetGroups
-from contracts.vocabulary import LanguageCode, Municipality, Organisation, RegistrationSource, TargetGroup
+from contracts.events.intake import (
+    ClientDetailsChanged,
+    ClientRegistered,
+    IntakeEvent,
+    Languages,
+    ResponsibilityAssigned,
+    ResponsibilityReason,
+    TargetGroups,
+)
+from contracts.vocabulary import ClientState, LanguageCode, Municipality, Organisation, RegistrationSource, TargetGroup
+
+NOT_RECORDED = "not_recorded"
+"""The reason code of facts an older version did not record."""
+
+
+class ClientRegisteredV2(IntakeEvent):
+    """v2: several languages, a state and LUVN participation; no reasons, no registration day."""
+
+    TYPE: ClassVar[str] = "ClientRegistered"
+    VERSION: ClassVar[int] = 2
+
+    client_id: UUID
+    home_municipality: Municipality
+    languages: Languages = Field(min_length=1)
+    target_groups: TargetGroups
+    window_ends_on: date
+    source: RegistrationSource
+    responsible_organisation: Organisation
+    luvn_participation_required: bool
+    state: ClientState
+    assessment_due_on: date | None
 
 
 class ClientRegisteredV1(IntakeEvent):
@@ -42,12 +73,12 @@ _LUVN_GROUPS = frozenset(
 )
 
 
-def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegistered:
+def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegisteredV2:
     """Read a v1 registration as v2: one language becomes a list; state and LUVN follow the groups.
 
     v1 producers set no assessment target, so `assessment_due_on` stays unknown (None).
     """
-    return ClientRegistered(
+    return ClientRegisteredV2(
         client_id=old.client_id,
         home_municipality=old.home_municipality,
         languages=(old.language,),
@@ -61,5 +92,67 @@ def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegistered:
     )
 
 
-EVENTS: tuple[type[Event], ...] = (ClientRegisteredV1,)
-UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {ClientRegisteredV1: upcast_client_registered_v1}
+def upcast_client_registered_v2(old: ClientRegisteredV2) -> ClientRegistered:
+    """Read a v2 registration as v3. v2 recorded no reasons and no registration day: the reasons say
+    so (`not_recorded`, no rule), the jobseeker flag follows R5 (the employment region is responsible
+    for registered jobseekers only), and the registration day is unknown, so the window's start
+    is unknown (None)."""
+    jobseeker = old.responsible_organisation == Organisation.EMPLOYMENT_REGION
+    return ClientRegistered(
+        **old.model_dump(), registered_on=None,
+        responsibility_reason=ResponsibilityReason.REGISTERED_JOBSEEKER if jobseeker else NOT_RECORDED,
+        registered_jobseeker=jobseeker, state_reason=NOT_RECORDED, state_rule=None)
+
+
+class ClientDetailsChangedV1(IntakeEvent):
+    """v1: without the jobseeker flag."""
+
+    TYPE: ClassVar[str] = "ClientDetailsChanged"
+    VERSION: ClassVar[int] = 1
+
+    home_municipality: Municipality | None = None
+    languages: Languages | None = Field(default=None, min_length=1)
+    target_groups: TargetGroups | None = None
+    window_ends_on: date | None = None
+
+
+def upcast_client_details_changed_v1(old: ClientDetailsChangedV1) -> ClientDetailsChanged:
+    return ClientDetailsChanged(**old.model_dump())
+
+
+class ResponsibilityAssignedV1(IntakeEvent):
+    """v1: no previous organisation, and coarser reasons."""
+
+    TYPE: ClassVar[str] = "ResponsibilityAssigned"
+    VERSION: ClassVar[int] = 1
+
+    responsible_organisation: Organisation
+    effective_on: date
+    reason: Literal["registered_jobseeker", "outside_labour_market", "service_agreement", "no_service_agreement",
+                    "jobseeker_status_changed"]
+
+
+def upcast_responsibility_assigned_v1(old: ResponsibilityAssignedV1) -> ResponsibilityAssigned:
+    """v1 did not say who handed over (None). Its reasons map onto v2's: outside the labour market or
+    without an agreement, the municipality's own services; a status change points the way it went."""
+    to_region = old.responsible_organisation == Organisation.EMPLOYMENT_REGION
+    reason = {
+        "registered_jobseeker": ResponsibilityReason.REGISTERED_JOBSEEKER,
+        "outside_labour_market": ResponsibilityReason.OWN_MUNICIPAL_SERVICES,
+        "service_agreement": ResponsibilityReason.SERVICE_AGREEMENT,
+        "no_service_agreement": ResponsibilityReason.OWN_MUNICIPAL_SERVICES,
+        "jobseeker_status_changed": (ResponsibilityReason.REGISTERED_AS_JOBSEEKER if to_region
+                                     else ResponsibilityReason.NO_LONGER_REGISTERED_JOBSEEKER),
+    }[old.reason]
+    return ResponsibilityAssigned(previous_organisation=None, responsible_organisation=old.responsible_organisation,
+                                  effective_on=old.effective_on, reason=reason)
+
+
+EVENTS: tuple[type[Event], ...] = (ClientRegisteredV1, ClientRegisteredV2, ClientDetailsChangedV1,
+                                   ResponsibilityAssignedV1)
+UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
+    ClientRegisteredV1: upcast_client_registered_v1,
+    ClientRegisteredV2: upcast_client_registered_v2,
+    ClientDetailsChangedV1: upcast_client_details_changed_v1,
+    ResponsibilityAssignedV1: upcast_responsibility_assigned_v1,
+}
