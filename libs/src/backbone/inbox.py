@@ -32,7 +32,7 @@ log = structlog.get_logger()
 class Delivery:
     """One decoded message and where it came from."""
 
-    envelope: Envelope
+    envelope: Envelope  # or what the subscription's own `decoder` made of the bytes
     event: Event | None  # None when the subscription does not decode payloads
     topic: str
     partition: int
@@ -59,6 +59,10 @@ class Subscription:
     decode_payloads: bool = True
     """False: check only the envelope, so events of types or versions this service does not know yet
     are still handled (`event` is then None). The audit trail records everything it receives."""
+    decoder: Callable[[bytes], Any] | None = None
+    """For topics that carry something other than envelopes (intake's ingress topics): turns the bytes
+    into a message with an `event_id`, which the inbox records, or raises a `ContractError` to
+    dead-letter them. The message is handed to the handler as `Delivery.envelope`, `event` None."""
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.batch_handler is None):
@@ -162,6 +166,9 @@ class InboxConsumer:
     def _decode(self, record: ConsumerRecord) -> _Item:
         item = _Item(record)
         try:
+            if self.sub.decoder is not None:
+                item.envelope = self.sub.decoder(record.value or b"")
+                return item
             item.envelope = Envelope.from_bytes(record.value or b"")
             if self.sub.decode_payloads:
                 item.event = self.registry.decode(item.envelope)
