@@ -19,7 +19,7 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
     """The settings a service reads (prefix = its name in capitals); the same for every deployment."""
     p = service.upper() + "_"
     pg_pw = secrets["postgres"][service]
-    return {
+    env = {
         f"{p}KAFKA_BOOTSTRAP": bootstrap,
         f"{p}KAFKA_USERNAME": service,
         f"{p}KAFKA_PASSWORD": secrets["kafka"][service],
@@ -29,6 +29,12 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
         f"{p}SMTP_HOST": smtp_host,
         f"{p}SMTP_PORT": str(smtp_port),
     }
+    if service == "intake":  # the vault's keys, and the private half of the key organisations seal to
+        keys = secrets["intake"]
+        env[f"{p}VAULT_MASTER_KEYS"] = keys["vault_master_keys"]
+        env[f"{p}VAULT_INDEX_KEY"] = keys["vault_index_key"]
+        env[f"{p}INGRESS_PRIVATE_KEYS"] = keys["ingress_private_keys"]
+    return env
 
 
 def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:

@@ -14,11 +14,11 @@ def _grants(principal: str, op: AclOperation) -> set[str]:
             if a.principal == principal and a.operation == op and a.resource_type == ResourceType.TOPIC}
 
 
-def test_every_topic_has_exactly_one_writer_and_is_kept_forever():
+def test_every_topic_has_exactly_one_writer_and_events_and_dead_letters_are_kept_forever():
     for topic in all_topics():
         writers = {a.principal for a in desired_acls() if a.name == topic.name and a.operation == AclOperation.WRITE}
         assert writers == {topic.writer}
-        assert topic.config["retention.ms"] == "-1"
+        assert topic.config["retention.ms"] == ("-1" if topic.kind != "ingress" else str(30 * 24 * 3600 * 1000))
 
 
 def test_each_organisation_writes_only_its_own_ingress_topic():
