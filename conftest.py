@@ -14,6 +14,12 @@ import contracts  # noqa: F401
 from tests.support.infra import Infra, provide
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `after_all` run last, the others keeping their order (sort is stable)."""
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     provided = provide()
