@@ -58,14 +58,17 @@ def intake(event: Event, client_id: uuid.UUID) -> Envelope:
 def registered(client_id: uuid.UUID) -> Envelope:
     return intake(ClientRegistered(client_id=client_id, home_municipality="hango", languages=("uk",),
                                    target_groups=("family_member",), window_ends_on=date(2029, 1, 31),
-                                   source="municipal_newcomer_notice", responsible_organisation="raseborg",
-                                   luvn_participation_required=False, state="to_be_assessed",
-                                   assessment_due_on=date(2026, 7, 1)), client_id)
+                                   source="municipal_newcomer_notice", registered_on=date(2026, 6, 24),
+                                   responsible_organisation="raseborg", responsibility_reason="own_municipal_services",
+                                   registered_jobseeker=False, luvn_participation_required=False,
+                                   state="to_be_assessed", state_reason="target_group_within_window",
+                                   state_rule="R2", assessment_due_on=date(2026, 7, 1)), client_id)
 
 
 def assigned(client_id: uuid.UUID) -> Envelope:
-    return intake(ResponsibilityAssigned(responsible_organisation="raseborg", effective_on=date(2026, 5, 4),
-                                         reason="service_agreement"), client_id)
+    return intake(ResponsibilityAssigned(previous_organisation="employment-region", responsible_organisation="raseborg",
+                                         effective_on=date(2026, 5, 4), reason="no_longer_registered_jobseeker"),
+                  client_id)
 
 
 async def recorded(infra, event_ids: list[uuid.UUID], timeout: float = CATCH_UP_S) -> dict[uuid.UUID, list[int]]:

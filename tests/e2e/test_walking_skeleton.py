@@ -8,28 +8,30 @@ import json
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
+from backbone import auth
 from deploy.config import REPO
+from tests.support.people import invent
 from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
-PERSON = {
-    "name": "Walking Skeleton-Example",
-    "date_of_birth": "1990-04-02",
-    "email": "skeleton@example.org",
-    "phone": "+44 7700 900123",
-    "home_municipality": "hango",
-    "languages": ["uk", "ru"],
-    "residence_permit_date": "2025-09-01",
-    "source": "own_request",
-    "target_groups": ["own_request_or_authority_contact"],
+PERSON = invent()  # a new person each run: the test database keeps earlier runs
+BODY = {
+    "source": "refugee_placement", "home_municipality": "hango", "first_permit_date": "2025-09-01",
+    "protection": "quota_refugee", "placed_on": "2025-10-01",
+    "person": {"name": PERSON.name, "identity_code": PERSON.identity_code,
+               "date_of_birth": PERSON.date_of_birth.isoformat(), "email": PERSON.email, "phone": PERSON.phone,
+               "languages": ["uk", "ru"]},
 }
+SECRETS = (PERSON.name, PERSON.identity_code, PERSON.email, PERSON.phone, PERSON.date_of_birth.isoformat())
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +47,37 @@ def services(infra, tmp_path_factory):
             service.stop()
 
 
-def _register(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url + "/clients", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "X-Organisation": "hango"})
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        assert resp.status == 201
-        return json.loads(resp.read())
+async def _officer(infra, organisation: str) -> str:
+    """An officer credential, issued in intake's database as the operator would."""
+    conn = await asyncpg.connect(infra.dsn("intake"))
+    try:
+        issued = await auth.issue(conn, principal=organisation, role="officer", label="e2e tests",
+                                  now=datetime.now(UTC))
+    finally:
+        await conn.close()
+    return issued.token
+
+
+@pytest.fixture(scope="module")
+async def hango(infra, services) -> str:
+    return await _officer(infra, "hango")
+
+
+@pytest.fixture(scope="module")
+async def raseborg(infra, services) -> str:
+    """Raseborg provides Hanko's integration services by agreement, so it reads and erases Hanko's clients."""
+    return await _officer(infra, "raseborg")
+
+
+def _call(method: str, url: str, token: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 async def _trail_row(infra, event_id: uuid.UUID, timeout: float = 180) -> asyncpg.Record:
@@ -67,19 +94,54 @@ async def _trail_row(infra, event_id: uuid.UUID, timeout: float = 180) -> asyncp
         await conn.close()
 
 
-async def test_a_registered_client_reaches_the_audit_trail_and_the_trail_verifies(infra, services):
-    accepted = _register(services["intake"].url, PERSON)
+def _verify(services) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "audit", "verify"], env=services["audit"].env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
 
-    row = await _trail_row(infra, uuid.UUID(accepted["event_id"]))
+
+async def test_a_registered_client_reaches_the_audit_trail_and_the_trail_verifies(infra, services, hango):
+    status, accepted = _call("POST", services["intake"].url + "/registrations/refugee-placement", hango, BODY)
+    assert status == 201, accepted
+
+    row = await _trail_row(infra, uuid.UUID(accepted["event_ids"][0]))
 
     assert (row["type"], row["producer"], row["organisation"]) == ("ClientRegistered", "intake", "hango")
     assert row["client_id"] == uuid.UUID(accepted["client_id"])
     assert row["topic"] == "integration.intake.v1"
     envelope = json.loads(row["envelope"])
     assert envelope["correlation_id"] == accepted["correlation_id"]
-    for personal in ("Walking", "Skeleton-Example", "1990-04-02", "skeleton@example.org", "900123"):
+    for personal in SECRETS:
         assert personal not in row["envelope"].decode()
-    verify = subprocess.run([sys.executable, "-m", "audit", "verify"], env=services["audit"].env, cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    verify = _verify(services)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert verify.stdout.startswith("OK: ")
+
+
+async def test_after_erasure_the_vault_cannot_return_the_person_and_the_trail_still_verifies(
+        infra, services, hango, raseborg):
+    person = invent()
+    body = {**BODY, "person": {**BODY["person"], "name": person.name, "identity_code": person.identity_code,
+                               "date_of_birth": person.date_of_birth.isoformat(), "email": person.email}}
+    url = services["intake"].url
+    status, accepted = _call("POST", url + "/registrations/refugee-placement", hango, body)
+    assert status == 201, accepted
+    client_id = accepted["client_id"]
+    read = _call("GET", f"{url}/clients/{client_id}/personal-data", raseborg, headers={"X-Purpose": "case_handling"})
+    assert read == (200, read[1]) and read[1]["name"] == person.name
+
+    status, erased = _call("POST", f"{url}/clients/{client_id}/erasure", raseborg, {"basis": "client_request"})
+
+    assert status == 200, erased
+    assert _call("GET", f"{url}/clients/{client_id}/personal-data", raseborg, headers={"X-Purpose": "check"})[0] == 404
+    row = await _trail_row(infra, uuid.UUID(erased["event_ids"][-1]))
+    assert row["type"] == "ClientErased"
+    conn = await asyncpg.connect(infra.dsn("audit"))
+    try:
+        kept = await conn.fetch("SELECT type, envelope FROM audit_trail WHERE client_id = $1", uuid.UUID(client_id))
+    finally:
+        await conn.close()
+    assert {r["type"] for r in kept} == {"ClientRegistered", "ClientErased"}  # the trail keeps its events
+    assert not any(value in r["envelope"].decode() for r in kept
+                   for value in (person.name, person.identity_code, person.email))
+    verify = _verify(services)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAuthorizationFailedError
 from confluent_kafka.admin import ConfigResource, ResourceType
 
-from contracts.topics import all_topics, dead_letter_topic, event_topic, ingress_topic
+from contracts.topics import all_topics, dead_letter_topic, event_topic, ingress_topic, retention
 from deploy.provision import admin_client, desired_acls
 
 pytestmark = pytest.mark.integration
@@ -93,7 +93,7 @@ class TestAuthentication:
 
 
 class TestDeclaredTopology:
-    def test_every_declared_topic_exists_with_its_partitions_and_keeps_its_data_forever(self, infra):
+    def test_every_declared_topic_exists_with_its_partitions_and_retention(self, infra):
         admin = admin_client(infra.bootstrap, "admin", infra.secrets["kafka"]["admin"])
         metadata = admin.list_topics(timeout=10).topics
         resources = [ConfigResource(ResourceType.TOPIC, t.name) for t in all_topics()]
@@ -101,7 +101,7 @@ class TestDeclaredTopology:
 
         for topic in all_topics():
             assert len(metadata[topic.name].partitions) == topic.partitions, topic.name
-            assert configs[topic.name]["retention.ms"].value == "-1", topic.name
+            assert configs[topic.name]["retention.ms"].value == str(retention(topic.kind)), topic.name
             assert configs[topic.name]["retention.bytes"].value == "-1", topic.name
 
     def test_the_brokers_acls_are_exactly_the_declared_ones(self, infra):

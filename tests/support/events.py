@@ -14,8 +14,10 @@ def registered(client_id: uuid.UUID | None = None, *, correlation_id: uuid.UUID 
     client_id = client_id or uuid.uuid4()
     fields = dict(client_id=client_id, home_municipality="raseborg", languages=("ar",),
                   target_groups=("unemployed_jobseeker",), window_ends_on=date(2028, 5, 1),
-                  source="employment_region_jobseeker", responsible_organisation="employment-region",
-                  luvn_participation_required=False, state="to_be_assessed", assessment_due_on=date(2026, 12, 4))
+                  source="employment_region_jobseeker", registered_on=date(2026, 11, 27),
+                  responsible_organisation="employment-region", responsibility_reason="registered_jobseeker",
+                  registered_jobseeker=True, luvn_participation_required=False, state="to_be_assessed",
+                  state_reason="target_group_within_window", state_rule="R2", assessment_due_on=date(2026, 12, 4))
     fields.update(overrides)
     return Envelope.wrap(ClientRegistered(**fields), producer="intake", organisation="employment-region",
                          actor="officer-17", client_id=client_id, correlation_id=correlation_id or uuid.uuid4())

@@ -1,44 +1,79 @@
-"""Keyword-argument factories shared by intake's tests. Every person here is invented."""
+"""Builders shared by intake's tests. Every person is invented (tests.support.people)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
-from intake.adapters.clock import FixedClock
-from intake.domain.model import PersonalDetails
-from intake.service_layer.commands import RegisterClient
+from contracts.ingress import REGISTRATION, PersonalData
+from intake.adapters.clock import FixedClock, today_in_finland
+from tests.support.people import Person, invent
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday; 11:30 in Finland
 TODAY = date(2026, 3, 2)
+
+PATHS = {
+    "employment_region_jobseeker": "/registrations/jobseeker",
+    "kela_notification": "/registrations/kela-notification",
+    "refugee_placement": "/registrations/refugee-placement",
+    "municipal_newcomer_notice": "/registrations/newcomer-notice",
+    "authority_contact": "/registrations/authority-contact",
+    "own_request": "/public/contact-requests",
+}
+"""Where each source is sent over HTTP."""
+
+SENDERS = {
+    "employment_region_jobseeker": "employment-region",
+    "kela_notification": "kela",
+    "refugee_placement": "hango",
+    "municipal_newcomer_notice": "hango",
+    "authority_contact": "luvn",
+}
+"""An organisation that owns each source (municipal sources: for a resident of Hanko)."""
 
 
 def clock(moment: datetime = NOW) -> FixedClock:
     return FixedClock(moment)
 
 
-def personal(**overrides: Any) -> PersonalDetails:
-    fields: dict[str, Any] = dict(name="Testi Esimerkki", date_of_birth=date(1988, 4, 17),
-                                  email="testi.esimerkki@example.org", phone="+44 7700 900461")
-    return PersonalDetails(**{**fields, **overrides})
-
-
-def register_client(**overrides: Any) -> RegisterClient:
-    fields: dict[str, Any] = dict(personal=personal(), home_municipality="hango", languages=("uk", "sv"),
-                                  target_groups=("international_protection",),
-                                  residence_permit_date=date(2025, 11, 20), source="refugee_placement",
-                                  organisation="raseborg", correlation_id=uuid4(), client_id=uuid4())
-    return RegisterClient(**{**fields, **overrides})
-
-
-def registration_body(**overrides: Any) -> dict[str, Any]:
-    """A valid `POST /clients` body; `None` overrides remove the field."""
-    body: dict[str, Any] = {
-        "name": "Testi Esimerkki", "date_of_birth": "1988-04-17", "email": "testi.esimerkki@example.org",
-        "phone": "+44 7700 900461", "home_municipality": "hango", "languages": ["uk", "sv"],
-        "residence_permit_date": "2025-11-20", "source": "refugee_placement",
-        "target_groups": ["international_protection"],
+def person_json(person: Person | None = None, **overrides: Any) -> dict[str, Any]:
+    p = person or invent()
+    data = {
+        "name": p.name, "identity_code": p.identity_code, "date_of_birth": p.date_of_birth.isoformat(),
+        "email": p.email, "phone": p.phone,
+        "address": {"street": p.street, "postal_code": p.postal_code, "post_office": p.post_office},
+        "languages": list(p.languages), "interpreter_needed": p.languages[0] not in ("fi", "sv"),
     }
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not None}
+    return {k: v for k, v in {**data, **overrides}.items() if v is not None or k in ("identity_code",)}
+
+
+def personal(person: Person | None = None, **overrides: Any) -> PersonalData:
+    return PersonalData.model_validate(person_json(person, **overrides))
+
+
+def facts(source: str, *, today: date = TODAY, **overrides: Any) -> dict[str, Any]:
+    """Valid facts of `source` about a resident of Hanko with a permit a year ago."""
+    recent = (today - timedelta(days=3)).isoformat()
+    common: dict[str, Any] = {"source": source, "home_municipality": "hango",
+                              "first_permit_date": (today - timedelta(days=365)).isoformat(),
+                              "moved_to_finland_on": (today - timedelta(days=400)).isoformat()}
+    specific: dict[str, dict[str, Any]] = {
+        "employment_region_jobseeker": {"registered_on": today.isoformat(), "service_point": "hanko"},
+        "kela_notification": {"benefit": "social_assistance", "non_temporary": True, "decided_on": recent},
+        "refugee_placement": {"protection": "quota_refugee", "placed_on": recent},
+        "municipal_newcomer_notice": {"native_language": "ar", "moved_in_on": recent},
+        "authority_contact": {"consent_given_on": recent, "needs_assessment": True},
+        "own_request": {"asks_for_assessment": True},
+    }
+    return {**common, **specific[source], **overrides}
+
+
+def registration(source: str, *, today: date = TODAY, **overrides: Any):
+    return REGISTRATION.validate_python(facts(source, today=today, **overrides))
+
+
+def body(source: str, person: Person | None = None, *, person_overrides: dict | None = None,
+         **overrides: Any) -> dict[str, Any]:
+    """A valid HTTP body for `source`: its facts and the person."""
+    return {**facts(source, today=today_in_finland(), **overrides),
+            "person": person_json(person, **(person_overrides or {}))}

@@ -1,42 +1,99 @@
-"""Builds intake's app: the only place that wires pools, brokers and handlers together.
+"""Builds intake's app: the only place that wires pools, brokers, keys and handlers together.
 
 Building needs neither Kafka nor PostgreSQL; they are connected at start-up, so the app (and its
-AsyncAPI document) can be built offline.
+AsyncAPI document) can be built offline. It does need the vault's keys: intake refuses to start
+without them rather than keep personal data unencrypted.
 """
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import structlog
 from fastapi import FastAPI
 
-from backbone.app import create_service_app
+from backbone.app import ServiceContext, create_service_app
+from backbone.workdays import WorkingDays
 from contracts.envelope import Envelope
 from contracts.events.intake import EVENTS
 from contracts.topics import event_topic
 from intake.adapters.clock import SystemClock
 from intake.adapters.postgres import PostgresUnitOfWork
+from intake.adapters.vault import VaultCrypto
 from intake.config import IntakeSettings
-from intake.entrypoints import http
+from intake.domain.agreements import default_agreement_book
+from intake.domain.client import Policy
+from intake.entrypoints import http, ingress
 from intake.entrypoints.dependencies import Services
+from intake.entrypoints.public import RateLimit
+from intake.service_layer import handlers
 from intake.service_layer.ports import Clock
 
 if TYPE_CHECKING:  # imported by backbone.app at run time; importing it here first only adds a deprecation warning
     from faststream.kafka.fastapi import KafkaRouter
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = structlog.get_logger()
+
+
+def policy_from(settings: IntakeSettings) -> Policy:
+    book = default_agreement_book(hango_from=settings.hango_agreement_from, inga_status=settings.inga_agreement_status,
+                                  inga_from=settings.inga_agreement_from)
+    return Policy(book, WorkingDays(saturday_is_working=settings.saturday_is_working_day),
+                  settings.assessment_target_working_days)
+
+
+def private_keys(settings: IntakeSettings) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in settings.ingress_private_keys.get_secret_value().split(",") if k.strip())
+    if not keys:
+        raise ValueError("INTAKE_INGRESS_PRIVATE_KEYS is empty: intake cannot open sealed ingress messages")
+    return keys
 
 
 def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
-    app, ctx = create_service_app(settings, title="Intake", migrations=MIGRATIONS)
-    app.description = "Registers clients from every source, decides responsibility, keeps the personal-data vault."
+    keys = VaultCrypto.from_settings(settings.vault_master_keys.get_secret_value(),
+                                     settings.vault_index_key.get_secret_value())
+    ingress_keys = private_keys(settings)
+    holder: dict[str, ServiceContext] = {}
+    deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(holder["ctx"].pool, keys), clock=clock or SystemClock(),
+                         policy=policy_from(settings))
+
+    async def start_jobs(ctx: ServiceContext) -> None:
+        ctx.extra["jobs"] = asyncio.create_task(run_jobs(deps, settings.retention_check_interval_s), name="jobs")
+
+    async def stop_jobs(ctx: ServiceContext) -> None:
+        task = ctx.extra.get("jobs")
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    app, ctx = create_service_app(settings, title="Intake", migrations=MIGRATIONS,
+                                  subscriptions=[ingress.subscription(deps, keys, ingress_keys)],
+                                  on_startup=start_jobs, on_shutdown=stop_jobs)
+    holder["ctx"] = ctx
+    app.description = ("Registers clients from every source, decides eligibility and responsibility, keeps the "
+                       "encrypted personal-data vault. Authenticate with `Authorization: Bearer <token>` "
+                       "(docs/credentials.md).")
     declare_publications(ctx.router)
-    # ctx.pool exists once the app has started; a unit of work is only made while serving a request.
-    app.state.services = Services(uow=lambda: PostgresUnitOfWork(ctx.pool), clock=clock or SystemClock())
-    app.include_router(http.router)
-    http.install_error_handlers(app)
+    app.state.services = Services(deps, RateLimit(settings.public_rate_limit), ingress_keys)
+    http.install(app)
     return app
+
+
+async def run_jobs(deps: handlers.Deps, interval_s: float) -> None:
+    """R29's erasure at the end of retention, and handing clients over when an agreement changes."""
+    while True:
+        try:
+            while await handlers.erase_expired(deps):
+                pass
+            await handlers.review_responsibilities(deps)
+        except Exception as exc:  # noqa: BLE001 - the next round tries again; the error is logged
+            log.error("scheduled job failed", error=type(exc).__name__)
+        await asyncio.sleep(interval_s)
 
 
 def declare_publications(router: KafkaRouter) -> None:

@@ -1,22 +1,31 @@
 """`python -m intake.demo --url http://127.0.0.1:8101 --count 12`: register fictional clients over HTTP.
 
-Safe to run on every `make run`: it counts the clients already stored and registers only what is
-missing up to `--count`. Every person is invented: surnames are the word "example" in the client's
-language, e-mail addresses are on example.org (reserved, RFC 2606) and phone numbers are in the
-UK's range reserved for drama (+44 7700 900xxx), so no message can ever reach anyone.
+Run with intake's settings in the environment (`make run` does): it issues itself short-lived
+`system` credentials for the sending organisations in intake's database (label "demo seeder", one
+hour), then registers people through the same API the organisations use. Safe to run on every
+`make run`: it counts the clients already stored and registers only what is missing up to `--count`.
+Every person is invented: surnames are the word "example" in the person's language, e-mail
+addresses are on example.org (reserved, RFC 2606), phone numbers are in the UK's range reserved
+for drama (+44 7700 900xxx), and identity codes use the individual numbers 900-999, which are
+reserved for temporary codes, so no message can ever reach anyone.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import urllib.error
 import urllib.request
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import asyncpg
+
+from backbone import auth
 from intake.adapters.clock import today_in_finland
+from intake.config import IntakeSettings
 
 # (first name, surname meaning "example", language, second language)
 PEOPLE = (
@@ -26,51 +35,96 @@ PEOPLE = (
     ("Maria", "Halimbawa", "tl", "en"), ("Lena", "Beispiel", "de", "en"), ("Zofia", "Przykład", "pl", "en"),
 )
 MUNICIPALITIES = ("raseborg", "hango", "inga")
-PROFILES = (  # (source, target groups): a mix of jobseekers, refugees, families and guidance only
-    ("employment_region_jobseeker", ["unemployed_jobseeker"]),
-    ("refugee_placement", ["international_protection"]),
-    ("municipal_newcomer_notice", []),
-    ("kela_notification", ["home_care_allowance", "family_member"]),
-    ("own_request", ["own_request_or_authority_contact"]),
-    ("authority_contact", []),
-)
+SOURCES = ("employment_region_jobseeker", "refugee_placement", "municipal_newcomer_notice", "kela_notification",
+           "own_request", "authority_contact")
+PATHS = {"employment_region_jobseeker": "/registrations/jobseeker",
+         "kela_notification": "/registrations/kela-notification",
+         "refugee_placement": "/registrations/refugee-placement",
+         "municipal_newcomer_notice": "/registrations/newcomer-notice",
+         "authority_contact": "/registrations/authority-contact", "own_request": "/public/contact-requests"}
+SENDERS = ("employment-region", "kela", "raseborg", "hango", "inga", "luvn")
+CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 
-def demo_client(n: int, today: date) -> dict[str, Any]:
-    """The n-th fictional person (n from 0); deterministic apart from dates relative to `today`."""
+def identity_code(born: date, individual: int) -> str:
+    """A valid identity code with a temporary individual number (900-999): never a real person's."""
+    stem = f"{born:%d%m%y}"
+    number = int(stem + f"{individual:03d}")
+    return f"{stem}{'-' if born.year < 2000 else 'A'}{individual:03d}{CHECK[number % 31]}"
+
+
+def sender_of(source: str, municipality: str) -> str | None:
+    return {"employment_region_jobseeker": "employment-region", "kela_notification": "kela",
+            "authority_contact": "luvn", "own_request": None}.get(source, municipality)
+
+
+def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
+    """The n-th fictional person (n from 0) and the source that registers them; deterministic apart
+    from dates relative to `today`."""
     first, surname, language, second = PEOPLE[n % len(PEOPLE)]
-    source, groups = PROFILES[n % len(PROFILES)]
-    return {
-        "name": f"Demo {first} {surname} {n + 1:02d}",
-        "date_of_birth": date(1970 + (n * 3) % 35, 1 + n % 12, 1 + (n * 7) % 28).isoformat(),
-        "email": f"demo.{n + 1:02d}@example.org" if n % 3 else None,
-        "phone": f"+44 7700 900{n + 100:03d}" if n % 2 else None,
-        "home_municipality": MUNICIPALITIES[n % len(MUNICIPALITIES)],
-        "languages": [language, second],
-        "residence_permit_date": (today - timedelta(days=30 + 41 * n)).isoformat(),
-        "source": source,
-        "target_groups": groups,
+    source = SOURCES[n % len(SOURCES)]
+    municipality = MUNICIPALITIES[n % len(MUNICIPALITIES)]
+    born = date(1970 + (n * 3) % 35, 1 + n % 12, 1 + (n * 7) % 28)
+    recent = (today - timedelta(days=2)).isoformat()
+    person = {
+        "name": f"Demo {first} {surname} {n + 1:02d}", "identity_code": identity_code(born, 900 + n % 100),
+        "date_of_birth": born.isoformat(), "email": f"demo.{n + 1:02d}@example.org" if n % 3 else None,
+        "phone": f"+44 7700 900{n + 100:03d}" if n % 2 else None, "languages": [language, second],
+        "interpreter_needed": language not in ("fi", "sv"),
     }
+    specific = {
+        "employment_region_jobseeker": {"registered_on": recent, "service_point": "karis"},
+        "kela_notification": {"benefit": "home_care_allowance", "non_temporary": True, "decided_on": recent},
+        "refugee_placement": {"protection": "quota_refugee", "placed_on": recent},
+        "municipal_newcomer_notice": {"native_language": language if language not in ("fi", "sv") else "en",
+                                      "moved_in_on": recent},
+        "authority_contact": {"consent_given_on": recent, "needs_assessment": True},
+        "own_request": {"asks_for_assessment": n % 2 == 0},
+    }[source]
+    body = {"source": source, "home_municipality": municipality,
+            "first_permit_date": (today - timedelta(days=30 + 41 * n)).isoformat(), **specific,
+            "person": {k: v for k, v in person.items() if v is not None}}
+    return source, body
 
 
-def _call(method: str, url: str, body: dict | None = None, headers: dict[str, str] | None = None) -> Any:
+async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
+    """One-hour `system` tokens for each sending organisation (intake has migrated its database by now)."""
+    now = datetime.now(UTC)
+    tokens = {}
+    for org in SENDERS:
+        issued = await auth.issue(conn, principal=org, role="system", label="demo seeder", now=now,
+                                  expires_at=now + timedelta(hours=1))
+        tokens[org] = issued.token
+    return tokens
+
+
+async def _issue_with(database_url: str) -> dict[str, str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await issue_demo_credentials(conn)
+    finally:
+        await conn.close()
+
+
+def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
-def seed(url: str, count: int, today: date | None = None) -> list[dict[str, Any]]:
+def seed(url: str, count: int, tokens: dict[str, str], today: date | None = None) -> list[dict[str, Any]]:
     """Register clients until the server holds at least `count`; returns the registrations made."""
     today = today or today_in_finland()
-    existing = _call("GET", f"{url}/clients/count")["clients"]
+    existing = _call("GET", f"{url}/clients/count", token=tokens["raseborg"])["clients"]
     made = []
     for n in range(existing, count):
-        client = demo_client(n, today)
-        organisation = "employment-region" if "unemployed_jobseeker" in client["target_groups"] else "raseborg"
-        accepted = _call("POST", f"{url}/clients", client, {"X-Organisation": organisation})
-        made.append({**accepted, "home_municipality": client["home_municipality"], "languages": client["languages"]})
+        source, body = demo_client(n, today)
+        sender = sender_of(source, body["home_municipality"])
+        answer = _call("POST", url + PATHS[source], body, tokens.get(sender) if sender else None)
+        made.append({"source": source, "home_municipality": body["home_municipality"],
+                     "languages": body["person"]["languages"], **answer})
     return made
 
 
@@ -79,15 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8101", help="intake's base URL")
     parser.add_argument("--count", type=int, default=12, help="clients the server should hold at least")
     args = parser.parse_args(argv)
+    settings = IntakeSettings()
     try:
-        made = seed(args.url.rstrip("/"), args.count)
+        tokens = asyncio.run(_issue_with(settings.database_url.get_secret_value()))
+        made = seed(args.url.rstrip("/"), args.count, tokens)
     except urllib.error.URLError as exc:  # HTTPError included: the body names fields, never values
         detail = exc.read().decode(errors="replace") if isinstance(exc, urllib.error.HTTPError) else exc.reason
         print(f"intake at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
     for m in made:
-        print(f"registered client {m['client_id']} ({m['home_municipality']}, {'/'.join(m['languages'])})")
-    print(f"{len(made)} demo clients registered; intake at {args.url} holds at least {args.count}")
+        print(f"{m['source']:<28} {m['home_municipality']:<9} {'/'.join(m['languages']):<6} "
+              f"client {m.get('client_id', '(public request: reference ' + str(m.get('reference')) + ')')}")
+    print(f"{len(made)} demo registrations; intake at {args.url} holds at least {args.count} clients")
     return 0
 
 

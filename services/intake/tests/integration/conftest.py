@@ -8,13 +8,14 @@ import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from backbone import db
+from backbone import auth, db
 from backbone.app import RUNTIME_MIGRATIONS
 from contracts.topics import all_topics
 from intake.bootstrap import MIGRATIONS, build
@@ -83,3 +84,23 @@ async def tail(infra, topic: str, *, principal: str, group: str) -> AsyncIterato
         yield next_matching
     finally:
         await consumer.stop()
+
+
+@pytest.fixture(scope="session")
+async def tokens(intake_db) -> Callable[[str, str], str]:
+    """`tokens(principal, role)`: a bearer token of a credential issued in intake's database (cached)."""
+    issued: dict[tuple[str, str], str] = {}
+
+    async def _issue(principal: str, role: str) -> str:
+        if (principal, role) not in issued:
+            async with intake_db.acquire() as conn:
+                credential = await auth.issue(conn, principal=principal, role=role, label="intake tests",
+                                              now=datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(days=1))
+            issued[principal, role] = credential.token
+        return issued[principal, role]
+
+    return _issue
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

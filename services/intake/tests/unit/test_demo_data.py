@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from stdnum.fi import hetu
 
-from contracts.vocabulary import Language, Municipality
+from contracts.ingress import REGISTRATION, PersonalData
+from contracts.vocabulary import Language, Municipality, RegistrationSource
 from intake.demo import demo_client
-from intake.entrypoints.schemas import ClientRegistration
 
 pytestmark = pytest.mark.unit
 
@@ -16,20 +17,21 @@ TODAY = date(2026, 3, 2)
 DOZEN = [demo_client(n, TODAY) for n in range(12)]
 
 
-def test_every_demo_client_is_a_valid_registration():
-    assert all(ClientRegistration.model_validate(c) for c in DOZEN)
+def test_every_demo_client_is_a_valid_registration_of_its_source():
+    for source, body in DOZEN:
+        assert REGISTRATION.validate_python({k: v for k, v in body.items() if k != "person"}).source == source
+        PersonalData.model_validate(body["person"])
 
 
-def test_a_dozen_covers_every_programme_language_and_municipality():
-    assert {c["languages"][0] for c in DOZEN} == {language.value for language in Language}
-    assert {c["home_municipality"] for c in DOZEN} == {m.value for m in Municipality}
+def test_a_dozen_covers_every_language_municipality_and_source():
+    assert {body["person"]["languages"][0] for _, body in DOZEN} == {language.value for language in Language}
+    assert {body["home_municipality"] for _, body in DOZEN} == {m.value for m in Municipality}
+    assert {source for source, _ in DOZEN} == {s.value for s in RegistrationSource}
 
 
 def test_demo_people_are_obviously_invented_and_unreachable():
-    assert all(c["name"].startswith("Demo ") for c in DOZEN)
-    assert all(c["email"] is None or c["email"].endswith("@example.org") for c in DOZEN)
-    assert all(c["phone"] is None or c["phone"].startswith("+44 7700 900") for c in DOZEN)
-
-
-def test_the_dozen_mixes_people_to_assess_with_people_offered_guidance_only():
-    assert {bool(c["target_groups"]) for c in DOZEN} == {True, False}
+    people = [body["person"] for _, body in DOZEN]
+    assert all(p["name"].startswith("Demo ") for p in people)
+    assert all(p.get("email") is None or p["email"].endswith("@example.org") for p in people)
+    assert all(900 <= int(p["identity_code"][7:10]) <= 999 for p in people)  # temporary codes only
+    assert all(hetu.is_valid(p["identity_code"], allow_temporary=True) for p in people)

@@ -1,60 +1,142 @@
-"""The unit of work on intake's own PostgreSQL database: the vault and the event store share one transaction."""
+"""The unit of work on intake's own PostgreSQL database: clients, vault and event store share one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
 from backbone import eventstore
-from backbone.eventstore import StoredEvent
 from contracts.envelope import Envelope
-from intake.domain.model import Client, PersonalDetails
+from contracts.registry import decode
+from intake.adapters.vault import PostgresVault, VaultCrypto
+from intake.domain.client import Client
 
-_INSERT_CLIENT = """
-INSERT INTO clients (client_id, name, date_of_birth, email, phone, home_municipality, languages, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+_UPSERT_CLIENT = """
+INSERT INTO clients (client_id, version, home_municipality, languages, target_groups, sources,
+                     responsible_organisation, registered_jobseeker, state, window_ends_on, assessment_due_on,
+                     relationship_ended_on, erase_on, erased, merged_into, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+ON CONFLICT (client_id) DO UPDATE SET
+    version = EXCLUDED.version, home_municipality = EXCLUDED.home_municipality, languages = EXCLUDED.languages,
+    target_groups = EXCLUDED.target_groups, sources = EXCLUDED.sources,
+    responsible_organisation = EXCLUDED.responsible_organisation,
+    registered_jobseeker = EXCLUDED.registered_jobseeker, state = EXCLUDED.state,
+    window_ends_on = EXCLUDED.window_ends_on, assessment_due_on = EXCLUDED.assessment_due_on,
+    relationship_ended_on = EXCLUDED.relationship_ended_on, erase_on = EXCLUDED.erase_on,
+    erased = EXCLUDED.erased, merged_into = EXCLUDED.merged_into, updated_at = EXCLUDED.updated_at
 """
 
 
-class PostgresClientVault:
+class PostgresClients:
+    """Clients as event-sourced aggregates: loaded from their stream, saved by appending to it."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def add(self, client: Client, personal: PersonalDetails, *, created_at: datetime) -> None:
-        await self.conn.execute(_INSERT_CLIENT, client.id, personal.name, personal.date_of_birth, personal.email,
-                                personal.phone, client.home_municipality, list(client.languages), created_at)
+    async def get(self, client_id: UUID) -> Client | None:
+        stored = await eventstore.read_stream(self.conn, client_id)
+        if not stored:
+            return None
+        return Client.from_history(client_id, [decode(s.envelope) for s in stored])
+
+    async def save(self, client: Client, envelopes: Sequence[Envelope], *, now: datetime) -> None:
+        """Append the client's new events after the version it was loaded at; keep the query table."""
+        if not envelopes:
+            return
+        await eventstore.append(self.conn, client.id, client.version, envelopes)
+        client.version += len(envelopes)
+        await self.conn.execute(
+            _UPSERT_CLIENT, client.id, client.version, client.home_municipality, list(client.languages),
+            list(client.target_groups), list(client.sources), client.responsible_organisation,
+            client.registered_jobseeker, client.state, client.window_ends_on, client.assessment_due_on,
+            client.relationship_ended_on, client.erase_on, client.erased, client.merged_into, now)
+
+    async def summary(self, client_id: UUID) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM clients WHERE client_id = $1", client_id)
 
     async def count(self) -> int:
-        return await self.conn.fetchval("SELECT count(*) FROM clients")
+        return await self.conn.fetchval("SELECT count(*) FROM clients WHERE NOT erased AND merged_into IS NULL")
+
+    async def due_for_erasure(self, today: date, limit: int) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT client_id FROM clients WHERE NOT erased AND erase_on <= $1 ORDER BY erase_on LIMIT $2",
+            today, limit)
+        return [r["client_id"] for r in rows]
+
+    async def not_with(self, expected: dict[str, str]) -> list[UUID]:
+        """Clients who are not registered jobseekers and whose responsible organisation is not the one
+        `expected` names for their home municipality."""
+        rows = await self.conn.fetch(
+            """SELECT c.client_id FROM clients c
+               JOIN unnest($1::text[], $2::text[]) AS e(municipality, organisation)
+                 ON e.municipality = c.home_municipality
+               WHERE NOT c.erased AND c.merged_into IS NULL AND NOT c.registered_jobseeker
+                 AND c.responsible_organisation <> e.organisation""",
+            list(expected), list(expected.values()))
+        return [r["client_id"] for r in rows]
+
+    async def events(self, client_id: UUID) -> list[eventstore.StoredEvent]:
+        return await eventstore.read_stream(self.conn, client_id)
 
 
-class PostgresEventStream:
+class PostgresDuplicates:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def append(self, stream_id: UUID, expected_version: int, envelopes: Sequence[Envelope]) -> int:
-        return await eventstore.append(self.conn, stream_id, expected_version, envelopes)
+    async def flag(self, client_id: UUID, other: UUID, matched_on: str, *, now: datetime) -> None:
+        await self.conn.execute(
+            """INSERT INTO duplicate_flags (client_id, other_client_id, matched_on, flagged_at)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""", client_id, other, matched_on, now)
 
-    async def read(self, stream_id: UUID) -> list[StoredEvent]:
-        return await eventstore.read_stream(self.conn, stream_id)
+    async def is_open(self, client_id: UUID, other: UUID) -> bool:
+        return await self.conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM duplicate_flags WHERE resolved_at IS NULL
+                              AND ((client_id, other_client_id) = ($1, $2) OR (client_id, other_client_id) = ($2, $1)))""",
+            client_id, other)
+
+    async def resolve(self, client_id: UUID, other: UUID, resolution: str, *, now: datetime) -> None:
+        await self.conn.execute(
+            """UPDATE duplicate_flags SET resolved_at = $4, resolution = $3
+               WHERE resolved_at IS NULL AND ((client_id, other_client_id) = ($1, $2)
+                                              OR (client_id, other_client_id) = ($2, $1))""",
+            client_id, other, resolution, now)
+
+    async def open_for(self, organisation: str | None) -> list[asyncpg.Record]:
+        """Open flags where either client is the organisation's (all of them for None)."""
+        return await self.conn.fetch(
+            """SELECT f.client_id, f.other_client_id, f.matched_on, f.flagged_at
+               FROM duplicate_flags f
+               JOIN clients a ON a.client_id = f.client_id JOIN clients b ON b.client_id = f.other_client_id
+               WHERE f.resolved_at IS NULL
+                 AND ($1::text IS NULL OR a.responsible_organisation = $1 OR b.responsible_organisation = $1)
+               ORDER BY f.flagged_at""", organisation)
 
 
 class PostgresUnitOfWork:
-    """One connection from the pool and one transaction per `async with`; rolled back unless committed."""
+    """One transaction per `async with`, rolled back unless committed.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    Built on the pool, it takes a connection of its own. Built `on_connection`, it works inside the
+    caller's transaction (the inbox's), as a savepoint, and leaves the connection to its owner.
+    """
+
+    def __init__(self, pool: asyncpg.Pool | None, keys: VaultCrypto, *, conn: asyncpg.Connection | None = None) -> None:
+        self.pool, self.keys, self._given = pool, keys, conn
+
+    @classmethod
+    def on_connection(cls, conn: asyncpg.Connection, keys: VaultCrypto) -> PostgresUnitOfWork:
+        return cls(None, keys, conn=conn)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
-        self._conn = await self.pool.acquire()
+        self._conn = self._given or await self.pool.acquire()
         self._transaction = self._conn.transaction()
         await self._transaction.start()
         self._done = False
-        self.clients = PostgresClientVault(self._conn)
-        self.events = PostgresEventStream(self._conn)
+        self.clients = PostgresClients(self._conn)
+        self.vault = PostgresVault(self._conn, self.keys)
+        self.duplicates = PostgresDuplicates(self._conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -62,7 +144,8 @@ class PostgresUnitOfWork:
             if not self._done:
                 await self._transaction.rollback()
         finally:
-            await self.pool.release(self._conn)
+            if self._given is None:
+                await self.pool.release(self._conn)
 
     async def commit(self) -> None:
         await self._transaction.commit()

@@ -9,10 +9,11 @@ No name, identity code or date of birth enters here: the caller passes `under_23
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from contracts.vocabulary import ClientState, TargetGroup
-from intake.domain.model import window_ends_on
+
+WINDOW_YEARS = 3
 
 Reason = tuple[str, str]
 """A reason code and the rule id that gives it, e.g. ("window_expired", "R2")."""
@@ -56,10 +57,22 @@ class Eligibility:
         return True
 
 
+def window_ends_on(first_permit_date: date) -> date:
+    """R2/R11: three years after the first residence permit; from 29 February, the 28th."""
+    year = first_permit_date.year + WINDOW_YEARS
+    try:
+        return first_permit_date.replace(year=year)
+    except ValueError:  # 29 February: the month of the due year has no such day, so its last day
+        return date(year, 3, 1) - timedelta(days=1)
+
+
 def decide_eligibility(facts: PersonFacts, day: date) -> Eligibility:
     """R1-R3 on `day`. The window's last day is `window_ends_on` (permit date + 3 years) itself."""
-    ends_on = window_ends_on(facts.first_permit_date)
-    groups = facts.qualifying_groups()
+    return decide_on_window(facts.qualifying_groups(), window_ends_on(facts.first_permit_date), day)
+
+
+def decide_on_window(groups: tuple[TargetGroup, ...], ends_on: date, day: date) -> Eligibility:
+    """R1-R3 for qualifying `groups` (see `PersonFacts.qualifying_groups`) and a known window end."""
     state, reason = _decide(groups, within_window=day <= ends_on)
     rules = ("R1", "R2", "R3") if TargetGroup.TRAFFICKING_VICTIM in groups else ("R1", "R2")
     return Eligibility(state, ends_on, reason, rules, groups)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
-from intake.service_layer.ports import Clock, UnitOfWork
+from intake.adapters.postgres import PostgresUnitOfWork
+from intake.entrypoints.public import RateLimit
+from intake.service_layer.handlers import Deps
 
 
 @dataclass(frozen=True)
 class Services:
-    """A fresh unit of work per use, and the clock."""
+    """The handlers' dependencies, the public form's rate limit and the ingress keys."""
 
-    uow: Callable[[], UnitOfWork]
-    clock: Clock
+    handler_deps: Deps
+    rate_limit: RateLimit
+    ingress_private_keys: tuple[str, ...]
+
+    def uow(self) -> PostgresUnitOfWork:
+        return self.handler_deps.uow()
 
 
 def services(request: Request) -> Services:
     return request.app.state.services
+
+

@@ -1,19 +1,28 @@
-"""The HTTP API's request and response bodies, validated field by field."""
+"""The HTTP API's request and response bodies, validated field by field.
+
+A registration over HTTP carries the same facts as on an ingress topic (`contracts.ingress`), with
+the person in clear under `person`: HTTPS protects it on the way and intake's vault keeps it.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from contracts.vocabulary import LanguageCode, Municipality, RegistrationSource, TargetGroup
+from contracts.ingress import (
+    AuthorityContact,
+    JobseekerRegistration,
+    KelaNotification,
+    NewcomerNotice,
+    OwnRequest,
+    PersonalData,
+    RefugeePlacement,
+)
+from contracts.vocabulary import Municipality
 from intake.adapters.clock import today_in_finland
-
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")]
 
 
 def _not_in_future(day: date) -> date:
@@ -22,33 +31,146 @@ def _not_in_future(day: date) -> date:
     return day
 
 
-def _unique(items: list) -> list:
-    return list(dict.fromkeys(items))
+Past = Annotated[date, AfterValidator(_not_in_future)]
 
 
-class ClientRegistration(BaseModel):
-    """A person to register. Name, birth date, e-mail and phone stay in intake's vault."""
+class Person(PersonalData):
+    """Who the person is; kept encrypted in intake's vault, never published."""
 
-    model_config = ConfigDict(extra="forbid")
+    date_of_birth: Past
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    date_of_birth: Annotated[date, AfterValidator(_not_in_future)]
-    email: Email | None = None
-    phone: Phone | None = None
-    home_municipality: Municipality
-    languages: Annotated[list[LanguageCode], Field(min_length=1, max_length=12), AfterValidator(_unique)] = Field(
-        description="ISO 639 codes, the preferred language first.")
-    residence_permit_date: date = Field(description="First residence permit, card or registration; starts the "
-                                                    "three-year window.")
-    source: RegistrationSource
-    target_groups: Annotated[list[TargetGroup], AfterValidator(_unique)] = Field(
-        default_factory=list, description="Why the person must be assessed; empty means guidance only.")
+
+class JobseekerRegistrationRequest(JobseekerRegistration):
+    person: Person
+
+
+class KelaNotificationRequest(KelaNotification):
+    person: Person
+
+
+class RefugeePlacementRequest(RefugeePlacement):
+    person: Person
+
+
+class NewcomerNoticeRequest(NewcomerNotice):
+    person: Person
+
+
+class AuthorityContactRequest(AuthorityContact):
+    person: Person
+
+
+class OwnRequestForm(OwnRequest):
+    """The public contact form: the person asks for guidance, or for an assessment, themselves."""
+
+    person: Person
 
 
 class RegistrationAccepted(BaseModel):
     client_id: UUID
-    event_id: UUID
+    created: bool = Field(description="False when the person was already a client (same identity code): the "
+                                      "registration was added to that client.")
+    possible_duplicates: list[UUID] = Field(description="Clients with the same name, birth date and "
+                                                        "municipality; an officer resolves them.")
+    event_ids: list[UUID]
     correlation_id: UUID
+
+
+class RequestReceived(BaseModel):
+    reference: UUID
+    message: str = Field(description="The acknowledgement in the language asked for (Accept-Language).")
+    language: str
+
+
+class Done(BaseModel):
+    client_id: UUID
+    event_ids: list[UUID]
+    correlation_id: UUID
+
+
+class JobseekerStatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    registered: bool
+    on: Past
+
+
+class HomeMunicipalityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home_municipality: Municipality
+    on: Past
+
+
+class RelationshipEndBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ended_on: Past
+    reason: Literal["services_completed", "moved_away", "declined_services", "deceased", "other"]
+
+
+class ErasureBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    basis: Literal["client_request"] = Field(description="Erasure on the person's request; erasure at the end "
+                                                         "of retention (R29) is done by intake itself.")
+
+
+class DuplicateResolutionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: UUID
+    other_client_id: UUID
+    resolution: Literal["merged", "not_duplicate"]
+    surviving_client_id: UUID | None = None
+
+
+class ClientSummary(BaseModel):
+    """What other organisations may know of a client: codes, dates and ids."""
+
+    client_id: UUID
+    version: int
+    home_municipality: str
+    languages: list[str]
+    target_groups: list[str]
+    sources: list[str]
+    responsible_organisation: str
+    registered_jobseeker: bool
+    state: str
+    window_ends_on: date | None
+    assessment_due_on: date | None
+    relationship_ended_on: date | None
+    erase_on: date | None
+    erased: bool
+    merged_into: UUID | None
+
+
+class ContactDetails(BaseModel):
+    """What notifications need to reach the person in their language."""
+
+    client_id: UUID
+    name: str
+    email: str | None
+    phone: str | None
+    address: dict | None
+    languages: list[str]
+    interpreter_needed: bool
+
+
+class AccessLogEntry(BaseModel):
+    principal: str
+    role: str
+    key_id: str
+    purpose: str
+    fields: list[str]
+    accessed_at: datetime
+
+
+class DuplicateFlag(BaseModel):
+    client_id: UUID
+    other_client_id: UUID
+    matched_on: str
+    flagged_at: datetime
 
 
 class ClientCount(BaseModel):
@@ -61,3 +183,10 @@ class StreamEntryOut(BaseModel):
     schema_version: int
     event_id: UUID
     recorded_at: datetime
+
+
+class IngressKey(BaseModel):
+    key_id: str
+    public_key: str = Field(description="Base64 of the raw 32-byte X25519 public key.")
+    algorithm: str
+    context: str

@@ -1,27 +1,67 @@
-"""What callers ask intake to do, as plain data."""
+"""What callers ask intake to do, as plain data. `sender` is the authenticated organisation (the
+Kafka principal or the HTTP credential), never a field of the request; None is the person themselves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 from uuid import UUID, uuid4
 
 from contracts.envelope import SYSTEM_ACTOR
-from contracts.vocabulary import Municipality, Organisation, RegistrationSource, TargetGroup
-from intake.domain.model import PersonalDetails
+from contracts.ingress import PersonalData
+from contracts.vocabulary import Municipality, Organisation
+from intake.domain.sources import AnyRegistration
 
 
-@dataclass(frozen=True)
-class RegisterClient:
-    """Register a person. `organisation` is who registers them; `client_id` is new and pseudonymous."""
-
-    personal: PersonalDetails
-    home_municipality: Municipality
-    languages: tuple[str, ...]
-    target_groups: tuple[TargetGroup, ...]
-    residence_permit_date: date
-    source: RegistrationSource
-    organisation: Organisation = Organisation.RASEBORG
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    sender: Organisation | None
     actor: str = SYSTEM_ACTOR
     correlation_id: UUID = field(default_factory=uuid4)
+    causation_id: UUID | None = field(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Register(Command):
+    """A source reached a person: a new client, or another source for the same person."""
+
+    registration: AnyRegistration
+    person: PersonalData
     client_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeJobseekerStatus(Command):
+    client_id: UUID | None = None
+    identity_code: str | None = None
+    registered: bool
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeHomeMunicipality(Command):
+    client_id: UUID
+    municipality: Municipality
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveDuplicate(Command):
+    client_id: UUID
+    other_client_id: UUID
+    resolution: Literal["merged", "not_duplicate"]
+    surviving_client_id: UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndRelationship(Command):
+    client_id: UUID
+    ended_on: date
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Erase(Command):
+    client_id: UUID
+    basis: Literal["client_request", "retention_expired"]

@@ -1,12 +1,16 @@
-"""Read-only queries for operators and tools; they return ids, codes and counts, never personal data."""
+"""Read-only queries. Summaries hold codes and ids; personal data is read only through
+`personal_data`, and every such read is logged with who read it and why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from intake.service_layer.ports import UnitOfWork
+from intake.adapters.postgres import PostgresUnitOfWork
+from intake.adapters.vault import Accessor, VaultRecord
+from intake.domain.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -18,14 +22,48 @@ class StreamEntry:
     recorded_at: datetime
 
 
-async def client_count(uow: UnitOfWork) -> int:
+async def client_count(uow: PostgresUnitOfWork) -> int:
     async with uow:
         return await uow.clients.count()
 
 
-async def client_events(uow: UnitOfWork, client_id: UUID) -> list[StreamEntry]:
+async def client_summary(uow: PostgresUnitOfWork, client_id: UUID) -> dict[str, Any]:
+    async with uow:
+        row = await uow.clients.summary(client_id)
+    if row is None:
+        raise NotFound("client")
+    return dict(row)
+
+
+async def client_events(uow: PostgresUnitOfWork, client_id: UUID) -> list[StreamEntry]:
     """The client's stream, oldest first: which events, at which versions (payloads left out)."""
     async with uow:
-        stored = await uow.events.read(client_id)
+        stored = await uow.clients.events(client_id)
     return [StreamEntry(s.version, s.envelope.type, s.envelope.schema_version, s.envelope.event_id,
                         s.envelope.recorded_at) for s in stored]
+
+
+async def personal_data(uow: PostgresUnitOfWork, client_id: UUID, accessor: Accessor,
+                        fields: tuple[str, ...]) -> VaultRecord:
+    """The vault record, with the read logged in the same transaction; NotFound once erased."""
+    async with uow:
+        record = await uow.vault.read_for(client_id, accessor, fields)
+        await uow.commit()  # the access is logged even when nothing is returned
+    if record is None:
+        raise NotFound("client")
+    return record
+
+
+async def access_log(uow: PostgresUnitOfWork, client_id: UUID) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.vault.access_log(client_id)]
+
+
+async def open_duplicates(uow: PostgresUnitOfWork, organisation: str | None) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.duplicates.open_for(organisation)]
+
+
+async def erasure_due(uow: PostgresUnitOfWork, today: date) -> list[UUID]:
+    async with uow:
+        return await uow.clients.due_for_erasure(today, 1000)

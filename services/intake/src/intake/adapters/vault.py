@@ -1,0 +1,152 @@
+"""The personal-data vault on intake's PostgreSQL: encrypted per client, found by blind indexes.
+
+Only intake reads it. Each read that leaves intake is written to `vault_access_log` in the same
+transaction. Erasure deletes the client's data key; its ciphertext and match keys go with it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from contracts.ingress import PersonalData
+from intake.adapters import crypto
+
+
+@dataclass(frozen=True)
+class Consent:
+    """R7: who recorded the person's consent to an authority's contact, and when it was given."""
+
+    authority: str
+    given_on: date
+
+
+@dataclass(frozen=True)
+class VaultRecord:
+    """Everything intake keeps about who the person is, encrypted as one JSON document."""
+
+    person: PersonalData
+    first_permit_date: date
+    moved_to_finland_on: date | None = None
+    consents: tuple[Consent, ...] = field(default=())
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({
+            "person": self.person.model_dump(mode="json"),
+            "first_permit_date": self.first_permit_date.isoformat(),
+            "moved_to_finland_on": self.moved_to_finland_on and self.moved_to_finland_on.isoformat(),
+            "consents": [{"authority": c.authority, "given_on": c.given_on.isoformat()} for c in self.consents],
+        }, ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> VaultRecord:
+        data = json.loads(raw)
+        return cls(PersonalData.model_validate(data["person"]), date.fromisoformat(data["first_permit_date"]),
+                   data["moved_to_finland_on"] and date.fromisoformat(data["moved_to_finland_on"]),
+                   tuple(Consent(c["authority"], date.fromisoformat(c["given_on"])) for c in data["consents"]))
+
+
+@dataclass(frozen=True)
+class VaultCrypto:
+    """The keys the vault works with, from settings."""
+
+    keyring: crypto.MasterKeyring
+    index: crypto.BlindIndex
+
+    @classmethod
+    def from_settings(cls, master_keys: str, index_key: str) -> VaultCrypto:
+        return cls(crypto.MasterKeyring.from_setting(master_keys), crypto.BlindIndex.from_setting(index_key))
+
+    def identity_digest(self, identity_code: str) -> bytes:
+        return self.index.digest("identity_code", crypto.identity_code_key(identity_code))
+
+    def similarity_digest(self, person: PersonalData, municipality: str) -> bytes:
+        key = crypto.name_birth_municipality_key(person.name, person.date_of_birth, municipality)
+        return self.index.digest("name_birth_municipality", key)
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """Who reads personal data, for the access log: a credential, never a person's name."""
+
+    principal: str
+    role: str
+    key_id: str
+    purpose: str
+
+
+class PostgresVault:
+    def __init__(self, conn: asyncpg.Connection, keys: VaultCrypto) -> None:
+        self.conn, self.keys = conn, keys
+
+    async def store(self, client_id: UUID, record: VaultRecord, municipality: str) -> None:
+        """Create or replace the client's record (a new client gets a new data key) and its match keys."""
+        row = await self.conn.fetchrow("SELECT master_key_id, wrapped_key FROM vault_keys WHERE client_id = $1",
+                                       client_id)
+        if row is None:
+            data_key = crypto.new_data_key()
+            key_id, wrapped = self.keys.keyring.wrap(data_key)
+            await self.conn.execute("INSERT INTO vault_keys (client_id, master_key_id, wrapped_key) VALUES ($1, $2, $3)",
+                                    client_id, key_id, wrapped)
+        else:
+            data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
+        blob = crypto.encrypt(data_key, record.to_bytes(), client_id=client_id)
+        await self.conn.execute(
+            """INSERT INTO vault_records (client_id, ciphertext) VALUES ($1, $2)
+               ON CONFLICT (client_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, updated_at = now()""",
+            client_id, blob)
+        await self.conn.execute("DELETE FROM vault_match_keys WHERE client_id = $1", client_id)
+        digests = [("name_birth_municipality", self.keys.similarity_digest(record.person, municipality))]
+        if record.person.identity_code is not None:
+            digests.append(("identity_code", self.keys.identity_digest(record.person.identity_code)))
+        await self.conn.executemany("INSERT INTO vault_match_keys (client_id, kind, digest) VALUES ($1, $2, $3)",
+                                    [(client_id, kind, digest) for kind, digest in digests])
+
+    async def load(self, client_id: UUID) -> VaultRecord | None:
+        """The client's record, or None once erased (or never stored)."""
+        row = await self.conn.fetchrow(
+            """SELECT k.master_key_id, k.wrapped_key, r.ciphertext
+               FROM vault_keys k JOIN vault_records r USING (client_id) WHERE client_id = $1""", client_id)
+        if row is None:
+            return None
+        data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
+        return VaultRecord.from_bytes(crypto.decrypt(data_key, row["ciphertext"], client_id=client_id))
+
+    async def read_for(self, client_id: UUID, accessor: Accessor, fields: tuple[str, ...]) -> VaultRecord | None:
+        """`load`, written to the access log in the same transaction (also when nothing is there)."""
+        await self.conn.execute(
+            """INSERT INTO vault_access_log (client_id, principal, role, key_id, purpose, fields)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            client_id, accessor.principal, accessor.role, accessor.key_id, accessor.purpose, list(fields))
+        return await self.load(client_id)
+
+    async def find_by_identity_code(self, identity_code: str) -> UUID | None:
+        return await self.conn.fetchval(
+            "SELECT client_id FROM vault_match_keys WHERE kind = 'identity_code' AND digest = $1",
+            self.keys.identity_digest(identity_code))
+
+    async def find_similar(self, person: PersonalData, municipality: str) -> list[UUID]:
+        """Clients with the same (loosely matched) name, birth date and municipality who could be this
+        person: a client holding another identity code is someone else and is left out."""
+        rows = await self.conn.fetch(
+            """SELECT m.client_id FROM vault_match_keys m
+               WHERE m.kind = 'name_birth_municipality' AND m.digest = $1
+                 AND NOT ($2 AND EXISTS (SELECT 1 FROM vault_match_keys i
+                                         WHERE i.client_id = m.client_id AND i.kind = 'identity_code'))
+               ORDER BY m.client_id""",
+            self.keys.similarity_digest(person, municipality), person.identity_code is not None)
+        return [r["client_id"] for r in rows]
+
+    async def erase(self, client_id: UUID) -> bool:
+        """Delete the data key, and with it the data and the match keys; True if there was one."""
+        return await self.conn.fetchval("DELETE FROM vault_keys WHERE client_id = $1 RETURNING true",
+                                        client_id) is True
+
+    async def access_log(self, client_id: UUID, limit: int = 200) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            """SELECT principal, role, key_id, purpose, fields, accessed_at FROM vault_access_log
+               WHERE client_id = $1 ORDER BY accessed_at DESC, id DESC LIMIT $2""", client_id, limit)

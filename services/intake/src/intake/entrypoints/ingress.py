@@ -1,0 +1,60 @@
+"""Organisations' messages on their ingress topics, applied exactly once through the inbox.
+
+The sender is the topic's organisation: only its Kafka principal may write `ingress.<org>.v1`
+(contracts.topics, enforced by the broker's ACLs), so a field claiming another sender means nothing.
+A message that does not validate, whose sealed part does not open, or that a rule refuses goes to
+intake's dead-letter topic with the reason (field names and rule ids, never values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+import structlog
+
+from backbone.inbox import Delivery, Subscription
+from contracts import sealing
+from contracts.ingress import IngressMessage, SealedIdentity, parse_personal
+from contracts.topics import ORGANISATIONS, ingress_topic
+from contracts.vocabulary import Organisation
+from intake.adapters.postgres import PostgresUnitOfWork
+from intake.adapters.vault import VaultCrypto
+from intake.domain.errors import NotFound, Refused
+from intake.service_layer import commands, handlers
+
+log = structlog.get_logger()
+
+SENDERS: dict[str, Organisation] = {ingress_topic(org): Organisation(org) for org in ORGANISATIONS}
+
+
+def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str]) -> Subscription:
+    async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            await apply_message(conn, delivery.envelope, SENDERS[delivery.topic], deps, keys, private_keys)
+
+    return Subscription("ingress", tuple(SENDERS), batch_handler=apply, decoder=IngressMessage.from_bytes)
+
+
+async def apply_message(conn: asyncpg.Connection, message: IngressMessage, sender: Organisation,
+                        deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str]) -> None:
+    uow = PostgresUnitOfWork.on_connection(conn, keys)
+    opened = sealing.open_sealed(private_keys, message.sealed, context=message.context())
+    actor = f"ingress.{sender}"
+    if message.type == "Registration":
+        cmd = commands.Register(sender=sender, actor=actor, registration=message.registration(),
+                                person=parse_personal(opened), correlation_id=message.message_id)
+        outcome = await handlers.register(cmd, deps, uow)
+    else:
+        change = message.status_change()
+        identity = parse_personal(opened, SealedIdentity)
+        cmd = commands.ChangeJobseekerStatus(sender=sender, actor=actor, identity_code=identity.identity_code,
+                                             registered=change.registered, on=change.on,
+                                             correlation_id=message.message_id)
+        try:
+            outcome = await handlers.change_jobseeker_status(cmd, deps, uow)
+        except NotFound:
+            raise Refused("ingress.unknown_person", "no client has this identity code; register the person "
+                                                    "first") from None
+    log.info("ingress message applied", message_id=str(message.message_id), type=message.type, sender=sender,
+             client_id=str(outcome.client_id))
