@@ -262,6 +262,44 @@ class TestVault:
         assert (read.json()["name"], read.json()["identity_code"]) == (person.name, person.identity_code)
         assert (log[0]["principal"], log[0]["role"], log[0]["purpose"]) == ("raseborg", "officer", "case_handling")
 
+    async def test_an_officer_corrects_the_person_and_only_the_languages_are_published(self, http, as_, intake_db):
+        client = (await register(http, as_, "kela_notification", invent())).json()["client_id"]
+        officer = await as_("raseborg", "officer")
+
+        response = await http.patch(f"/clients/{client}/personal-data", headers=officer,
+                                    json={"email": "new.address@example.org", "languages": ["pl", "en"]})
+
+        assert response.status_code == 200, response.text
+        read = (await http.get(f"/clients/{client}/personal-data", headers={**officer, "X-Purpose": "check"})).json()
+        assert (read["email"], read["languages"]) == ("new.address@example.org", ["pl", "en"])
+        raw = await intake_db.fetchval("SELECT envelope FROM event_store WHERE stream_id = $1 ORDER BY version DESC "
+                                       "LIMIT 1", UUID(client))
+        changed = Envelope.from_bytes(raw)
+        assert (changed.type, changed.payload["languages"]) == ("ClientDetailsChanged", ["pl", "en"])
+        assert b"new.address" not in raw
+
+    async def test_an_identity_code_of_another_client_is_refused_as_a_duplicate(self, http, as_):
+        taken = invent()
+        await register(http, as_, "kela_notification", taken)
+        client = (await register(http, as_, "kela_notification", invent(),
+                                 person_overrides={"identity_code": None})).json()["client_id"]
+
+        response = await http.patch(f"/clients/{client}/personal-data", headers=await as_("raseborg", "officer"),
+                                    json={"identity_code": taken.identity_code})
+
+        assert (response.status_code, response.json()["detail"][0]["rule"]) == (409, "duplicates.identity_code")
+
+    async def test_a_correction_that_contradicts_the_identity_code_is_refused_naming_the_field(self, http, as_):
+        person = invent()
+        client = (await register(http, as_, "kela_notification", person)).json()["client_id"]
+
+        response = await http.patch(f"/clients/{client}/personal-data", headers=await as_("raseborg", "officer"),
+                                    json={"date_of_birth": "1950-01-01"})
+
+        assert response.status_code == 422
+        assert "identity_code" in response.json()["detail"][0]["msg"]
+        assert person.identity_code not in response.text
+
     async def test_another_organisation_may_not_read_the_person(self, http, as_):
         client = (await register(http, as_, "kela_notification", invent())).json()["client_id"]
 

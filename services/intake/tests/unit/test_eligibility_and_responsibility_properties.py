@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from contracts.vocabulary import Municipality, Organisation, TargetGroup
 from intake.domain.agreements import default_agreement_book
-from intake.domain.eligibility import PersonFacts, decide_eligibility
-from intake.domain.eligibility import window_ends_on
+from intake.domain.eligibility import PersonFacts, decide_eligibility, window_ends_on
 from intake.domain.responsibility import responsible_organisation
 
 pytestmark = pytest.mark.unit

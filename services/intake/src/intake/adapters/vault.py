@@ -150,3 +150,21 @@ class PostgresVault:
         return await self.conn.fetch(
             """SELECT principal, role, key_id, purpose, fields, accessed_at FROM vault_access_log
                WHERE client_id = $1 ORDER BY accessed_at DESC, id DESC LIMIT $2""", client_id, limit)
+
+
+async def rewrap_all(conn: asyncpg.Connection, keyring: crypto.MasterKeyring, batch: int = 500) -> int:
+    """Re-wrap every data key not under the current master key (after rotating the master key, before
+    the old one is removed from settings). The data itself is not touched. Returns how many."""
+    done = 0
+    while True:
+        async with conn.transaction():
+            rows = await conn.fetch(
+                """SELECT client_id, master_key_id, wrapped_key FROM vault_keys WHERE master_key_id <> $1
+                   LIMIT $2 FOR UPDATE SKIP LOCKED""", keyring.current_id, batch)
+            for row in rows:
+                key_id, wrapped = keyring.wrap(keyring.unwrap(row["master_key_id"], row["wrapped_key"]))
+                await conn.execute("UPDATE vault_keys SET master_key_id = $2, wrapped_key = $3 WHERE client_id = $1",
+                                   row["client_id"], key_id, wrapped)
+        done += len(rows)
+        if len(rows) < batch:
+            return done

@@ -40,6 +40,7 @@ from intake.entrypoints.schemas import (
     KelaNotificationRequest,
     NewcomerNoticeRequest,
     OwnRequestForm,
+    PersonalDataChanges,
     RefugeePlacementRequest,
     RegistrationAccepted,
     RelationshipEndBody,
@@ -187,6 +188,19 @@ async def client_personal_data(client_id: UUID, caller: Officer, deps: Deps, pur
     await _summary_for(caller, deps, client_id)
     record = await views.personal_data(deps.uow(), client_id, _accessor(caller, purpose), ALL_FIELDS)
     return record.person
+
+
+@clients.patch("/{client_id}/personal-data", response_model=Done)
+async def change_personal_data(client_id: UUID, body: PersonalDataChanges, caller: Officer, deps: Deps,
+                               correlation_id: CorrelationHeader = None) -> Done:
+    """Correct or complete the person's data (responsible organisation's officers). Only a change of
+    languages is published (`ClientDetailsChanged`); the rest stays in the vault."""
+    changes = body.changes()
+    if not changes:
+        raise HTTPException(422, [{"loc": ["body"], "type": "value_error", "msg": "name at least one field to change"}])
+    cmd = commands.UpdatePersonalData(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+                                      changes=changes, correlation_id=correlation_id or uuid4())
+    return _done(await handlers.update_personal_data(cmd, deps.handler_deps))
 
 
 @clients.get("/{client_id}/access-log", response_model=list[AccessLogEntry])

@@ -13,13 +13,19 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.ingress import (
+    Address,
     AuthorityContact,
+    Email,
+    IdentityCode,
     JobseekerRegistration,
     KelaNotification,
+    Languages,
     NewcomerNotice,
     OwnRequest,
     PersonalData,
+    Phone,
     RefugeePlacement,
+    Text,
 )
 from contracts.vocabulary import Municipality
 from intake.adapters.clock import today_in_finland
@@ -86,6 +92,24 @@ class Done(BaseModel):
     client_id: UUID
     event_ids: list[UUID]
     correlation_id: UUID
+
+
+class PersonalDataChanges(BaseModel):
+    """Fields of the person to correct or complete; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text | None = None
+    identity_code: IdentityCode | None = None
+    date_of_birth: Past | None = None
+    address: Address | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    languages: Languages | None = None
+    interpreter_needed: bool | None = None
+
+    def changes(self) -> dict:
+        return self.model_dump(exclude_unset=True, exclude_none=True)
 
 
 class JobseekerStatusBody(BaseModel):

@@ -65,3 +65,11 @@ class EndRelationship(Command):
 class Erase(Command):
     client_id: UUID
     basis: Literal["client_request", "retention_expired"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdatePersonalData(Command):
+    """Correct or complete who the person is; `changes` holds only the fields that change."""
+
+    client_id: UUID
+    changes: dict

@@ -7,16 +7,18 @@ of a refused command is kept. A conflict with a concurrent writer is retried fro
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 
 from backbone.errors import ConcurrencyError
 from contracts.envelope import Envelope
+from contracts.errors import describe
 from contracts.ingress import AuthorityContact, PersonalData
 from contracts.vocabulary import Municipality, Organisation, Service
 from intake.adapters.postgres import PostgresUnitOfWork
@@ -256,6 +258,36 @@ def _merged_record(kept: VaultRecord, gone: VaultRecord) -> VaultRecord:
     return VaultRecord(PersonalData.model_validate(person.model_dump()),
                        min(kept.first_permit_date, gone.first_permit_date),
                        kept.moved_to_finland_on or gone.moved_to_finland_on, kept.consents + gone.consents)
+
+
+async def update_personal_data(cmd: commands.UpdatePersonalData, deps: Deps) -> Outcome:
+    """The responsible organisation corrects or completes the vault record; a change of languages is
+    published (other services write to the person in them), nothing else is."""
+    async def attempt() -> Outcome:
+        async with deps.uow() as uow:
+            client = await _active(uow, cmd.client_id)
+            _check_owner(client, cmd.sender, "change the person's data")
+            record = await uow.vault.load(client.id)
+            if record is None:
+                raise NotFound("client")
+            code = cmd.changes.get("identity_code")
+            if code is not None and record.person.identity_code not in (None, code):
+                raise Refused("vault.identity_code", "an identity code, once recorded, is not replaced; resolve "
+                                                     "a wrong one as a duplicate")
+            if code is not None and await uow.vault.find_by_identity_code(code) not in (None, client.id):
+                raise Refused("duplicates.identity_code", "another client has this identity code: the person is "
+                                                          "already a client; flag and merge instead")
+            try:
+                person = PersonalData.model_validate({**record.person.model_dump(), **cmd.changes})
+            except ValidationError as exc:
+                raise Refused("input.personal_data", describe(exc)) from None
+            client.change_languages(person.languages)
+            await uow.vault.store(client.id, replace(record, person=person), client.home_municipality)
+            event_ids = await _save(uow, client, cmd, deps)
+            await uow.commit()
+        return Outcome(client.id, event_ids, cmd.correlation_id)
+
+    return await retrying(attempt)
 
 
 async def end_relationship(cmd: commands.EndRelationship, deps: Deps) -> Outcome:
