@@ -18,6 +18,7 @@ import pytest
 
 from backbone import auth
 from deploy.config import REPO
+from tests.support import pii_scan
 from tests.support.people import invent
 from tests.support.processes import ServiceProcess
 
@@ -145,3 +146,12 @@ async def test_after_erasure_the_vault_cannot_return_the_person_and_the_trail_st
                    for value in (person.name, person.identity_code, person.email))
     verify = _verify(services)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_services_logs_hold_no_personal_data(services):
+    """Runs after the registrations and the erasure above: what intake and audit logged about them."""
+    for service in services.values():
+        text = service.log.read_text()
+        assert "registration applied" in text or service.name != "intake"  # the log is really being read
+        assert pii_scan.findings(text) == [], service.name
+        assert not any(value in text for value in SECRETS), service.name
