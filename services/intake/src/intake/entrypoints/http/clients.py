@@ -1,0 +1,131 @@
+"""A client's summary, events, personal data and access log, and the changes made through the API."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, HTTPException
+
+from backbone.auth import Caller
+from contracts.ingress import PersonalData
+from intake.entrypoints.dependencies import Services
+from intake.entrypoints.http.common import (
+    CorrelationHeader,
+    Deps,
+    Officer,
+    PurposeHeader,
+    Reader,
+    Registrar,
+    _accessor,
+    _done,
+    _organisation,
+)
+from intake.entrypoints.schemas import (
+    AccessLogEntry,
+    ClientCount,
+    ClientSummary,
+    Done,
+    ErasureBody,
+    HomeMunicipalityBody,
+    JobseekerStatusBody,
+    PersonalDataChanges,
+    RelationshipEndBody,
+    StreamEntryOut,
+)
+from intake.service_layer import commands, handlers, views
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+ALL_FIELDS = tuple(PersonalData.model_fields)
+
+
+async def _summary_for(caller: Caller, deps: Services, client_id: UUID) -> dict:
+    summary = await views.client_summary(deps.uow(), client_id)
+    if caller.role != "operator" and caller.principal != summary["responsible_organisation"]:
+        raise HTTPException(403, {"rule": "ownership.client",
+                                  "msg": "only the responsible organisation and operators see the client"})
+    return summary
+
+
+@router.get("/count", response_model=ClientCount)
+async def count_clients(caller: Reader, deps: Deps) -> ClientCount:
+    return ClientCount(clients=await views.client_count(deps.uow()))
+
+
+@router.get("/{client_id}", response_model=ClientSummary)
+async def client_summary(client_id: UUID, caller: Reader, deps: Deps) -> ClientSummary:
+    """Codes, dates and ids: no personal data."""
+    return ClientSummary(**await _summary_for(caller, deps, client_id))
+
+
+@router.get("/{client_id}/events", response_model=list[StreamEntryOut])
+async def client_events(client_id: UUID, caller: Reader, deps: Deps) -> list[StreamEntryOut]:
+    """The client's event stream: types and versions, without payloads."""
+    await _summary_for(caller, deps, client_id)
+    return [StreamEntryOut(**vars(e)) for e in await views.client_events(deps.uow(), client_id)]
+
+
+@router.get("/{client_id}/personal-data", response_model=PersonalData)
+async def client_personal_data(client_id: UUID, caller: Officer, deps: Deps, purpose: PurposeHeader) -> PersonalData:
+    """The person's data from the vault, for an officer of the responsible organisation; logged."""
+    await _summary_for(caller, deps, client_id)
+    record = await views.personal_data(deps.uow(), client_id, _accessor(caller, purpose), ALL_FIELDS)
+    return record.person
+
+
+@router.patch("/{client_id}/personal-data", response_model=Done)
+async def change_personal_data(client_id: UUID, body: PersonalDataChanges, caller: Officer, deps: Deps,
+                               correlation_id: CorrelationHeader = None) -> Done:
+    """Correct or complete the person's data (responsible organisation's officers). Only a change of
+    languages is published (`ClientDetailsChanged`); the rest stays in the vault."""
+    changes = body.changes()
+    if not changes:
+        raise HTTPException(422, [{"loc": ["body"], "type": "value_error", "msg": "name at least one field to change"}])
+    cmd = commands.UpdatePersonalData(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+                                      changes=changes, correlation_id=correlation_id or uuid4())
+    return _done(await handlers.update_personal_data(cmd, deps.handler_deps))
+
+
+@router.get("/{client_id}/access-log", response_model=list[AccessLogEntry])
+async def client_access_log(client_id: UUID, caller: Officer, deps: Deps) -> list[AccessLogEntry]:
+    """Who read the person's data, when and why (newest first)."""
+    await _summary_for(caller, deps, client_id)
+    return [AccessLogEntry(**row) for row in await views.access_log(deps.uow(), client_id)]
+
+
+@router.post("/{client_id}/jobseeker-status", response_model=Done)
+async def jobseeker_status(client_id: UUID, body: JobseekerStatusBody, caller: Registrar, deps: Deps,
+                           correlation_id: CorrelationHeader = None) -> Done:
+    """The employment region registers or ends the person's jobseeker status; responsibility follows (R5)."""
+    cmd = commands.ChangeJobseekerStatus(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+                                         registered=body.registered, on=body.on,
+                                         correlation_id=correlation_id or uuid4())
+    return _done(await handlers.change_jobseeker_status(cmd, deps.handler_deps))
+
+
+@router.post("/{client_id}/home-municipality", response_model=Done)
+async def home_municipality(client_id: UUID, body: HomeMunicipalityBody, caller: Registrar, deps: Deps,
+                            correlation_id: CorrelationHeader = None) -> Done:
+    """The person moved within the region; responsibility follows the new municipality's agreements (R5)."""
+    cmd = commands.ChangeHomeMunicipality(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+                                          municipality=body.home_municipality, on=body.on,
+                                          correlation_id=correlation_id or uuid4())
+    return _done(await handlers.change_home_municipality(cmd, deps.handler_deps))
+
+
+@router.post("/{client_id}/relationship-end", response_model=Done)
+async def relationship_end(client_id: UUID, body: RelationshipEndBody, caller: Officer, deps: Deps,
+                           correlation_id: CorrelationHeader = None) -> Done:
+    """The client relationship ended; the person's data is erased 4 years later (R29)."""
+    cmd = commands.EndRelationship(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+                                   ended_on=body.ended_on, reason=body.reason, correlation_id=correlation_id or uuid4())
+    return _done(await handlers.end_relationship(cmd, deps.handler_deps))
+
+
+@router.post("/{client_id}/erasure", response_model=Done)
+async def erasure(client_id: UUID, body: ErasureBody, caller: Officer, deps: Deps,
+                  correlation_id: CorrelationHeader = None) -> Done:
+    """Erase the person's data on their request: the data key is destroyed and `ClientErased` published."""
+    cmd = commands.Erase(sender=_organisation(caller), actor=caller.actor, client_id=client_id, basis=body.basis,
+                         correlation_id=correlation_id or uuid4())
+    return _done(await handlers.erase(cmd, deps.handler_deps))

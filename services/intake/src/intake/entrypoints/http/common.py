@@ -1,0 +1,42 @@
+"""What the routes share: the services, the credentials each kind of route needs, the common headers,
+and turning a caller into an organisation or a vault accessor and an outcome into a response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, HTTPException
+
+from backbone.auth import Caller, authenticated
+from contracts.vocabulary import Organisation
+from intake.adapters.vault import Accessor
+from intake.entrypoints.dependencies import Services, services
+from intake.entrypoints.schemas import Done
+from intake.service_layer import handlers
+
+Deps = Annotated[Services, Depends(services)]
+Registrar = Annotated[Caller, Depends(authenticated("officer", "system"))]
+Officer = Annotated[Caller, Depends(authenticated("officer"))]
+Reader = Annotated[Caller, Depends(authenticated("officer", "system", "operator"))]
+Internal = Annotated[Caller, Depends(authenticated("service"))]
+CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-Id", description="Joins this request's "
+                                                  "events to a wider flow; a new one is made when absent.")]
+PurposeHeader = Annotated[str, Header(alias="X-Purpose", pattern=r"^[a-z][a-z0-9_]{2,63}$",
+                                      description="Why personal data is read (e.g. `welcome_letter`); "
+                                                  "written to the client's access log.")]
+
+
+def _organisation(caller: Caller) -> Organisation:
+    try:
+        return Organisation(caller.principal)
+    except ValueError:
+        raise HTTPException(403, f"{caller.principal} is not an organisation") from None
+
+
+def _accessor(caller: Caller, purpose: str) -> Accessor:
+    return Accessor(caller.principal, caller.role, caller.key_id, purpose)
+
+
+def _done(outcome: handlers.Outcome) -> Done:
+    return Done(client_id=outcome.client_id, event_ids=list(outcome.event_ids), correlation_id=outcome.correlation_id)
