@@ -23,13 +23,14 @@ from contracts.topics import SERVICES
 
 
 def settings_of(service: str) -> ServiceSettings:
-    """The service's own settings class (the one `ServiceSettings` subclass in `<service>.config`), defaults."""
+    """The service's own settings class (the one `ServiceSettings` subclass in `<service>.config`), defaults,
+    or its `for_documentation()` settings when it cannot be built without secrets (intake's keys)."""
     config = importlib.import_module(f"{service}.config")
     classes = [v for v in vars(config).values()
                if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings]
     if len(classes) != 1:
         raise LookupError(f"{service}.config should define one ServiceSettings subclass, found {len(classes)}")
-    return classes[0]()
+    return getattr(classes[0], "for_documentation", classes[0])()
 
 
 def kafka_router(app: FastAPI) -> Any:

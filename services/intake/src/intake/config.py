@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+import base64
+import os
 from datetime import date
 from typing import Literal
 
@@ -5,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from backbone.settings import ServiceSettings
+from contracts import sealing
 from intake.domain.agreements import HANGO_AGREEMENT_FROM, INGA_PLANNED_FROM
 
 
@@ -36,3 +41,10 @@ class IntakeSettings(ServiceSettings):
     retention_check_interval_s: float = Field(3600.0, gt=0, description="How often the R29 erasure job runs.")
     public_rate_limit: str = Field("5/minute;30/hour", description="Requests per client address on the public "
                                                                    "endpoint (the `limits` library's notation).")
+
+    @classmethod
+    def for_documentation(cls) -> IntakeSettings:
+        """Settings with throwaway keys, to build the app offline for its OpenAPI and AsyncAPI documents."""
+        return cls(vault_master_keys=SecretStr("doc:" + base64.b64encode(os.urandom(32)).decode()),
+                   vault_index_key=SecretStr(base64.b64encode(os.urandom(32)).decode()),
+                   ingress_private_keys=SecretStr(sealing.generate_private_key()))
