@@ -82,12 +82,16 @@ class Sizes:
     latency_baseline_seconds: float
     catch_up_timeout: float  # how long the audit service may take to work off an existing backlog
     drain_timeout: float
+    registrations: int  # intake registrations per run (each a new person)
+    vault_reads: int  # vault records read per run
 
 
 FULL = Sizes(reps=3, append_txns=1200, append_txns_batch=240, batch=10, relay_events=20_000, latency_rate=200,
-             latency_seconds=10, latency_baseline_seconds=5, catch_up_timeout=150, drain_timeout=30)
+             latency_seconds=10, latency_baseline_seconds=5, catch_up_timeout=150, drain_timeout=30,
+             registrations=1200, vault_reads=2000)
 TINY = Sizes(reps=1, append_txns=16, append_txns_batch=8, batch=10, relay_events=200, latency_rate=20,
-             latency_seconds=1, latency_baseline_seconds=0.5, catch_up_timeout=20, drain_timeout=15)
+             latency_seconds=1, latency_baseline_seconds=0.5, catch_up_timeout=20, drain_timeout=15,
+             registrations=16, vault_reads=16)
 
 
 def log(message: str) -> None:

@@ -9,6 +9,7 @@ from bench.appends import AppendResult
 from bench.common import MB, percentile
 from bench.consume import ConsumeResult
 from bench.latency import LatencyResult
+from bench.registration import RegistrationResult
 from bench.relay import RelayResult
 
 
@@ -57,6 +58,7 @@ APPEND_COMBOS = ((1, 1), (8, 1), (1, 10), (8, 10))  # (writers, events per trans
 FIGURES = [  # every row's figure, in order; the smoke test checks the table has each
     *(f"append, {w} writer{'s' if w > 1 else ''}, {b} event{'s' if b > 1 else ''}/txn"
       for w, b in APPEND_COMBOS for _ in range(2)),
+    "register, 1 writer", "register, 8 writers", "vault read (decrypt)",
     "relay publish",
     "inbox consume + apply",
     "inbox consume + apply, batch handler",
@@ -68,8 +70,8 @@ FIGURES = [  # every row's figure, in order; the smoke test checks the table has
 ]
 
 
-def build_rows(appends: AppendResult, relay: RelayResult, consume: ConsumeResult, latency: LatencyResult,
-               bench_rss: tuple[int, int]) -> list[Row]:
+def build_rows(appends: AppendResult, registration: RegistrationResult, relay: RelayResult, consume: ConsumeResult,
+               latency: LatencyResult, bench_rss: tuple[int, int]) -> list[Row]:
     rows: list[Row] = []
     two_x = Target("min_ratio", 2.0)
     for writers, per_txn in APPEND_COMBOS:
@@ -79,6 +81,12 @@ def build_rows(appends: AppendResult, relay: RelayResult, consume: ConsumeResult
                         appends.median(writers, per_txn, "plain")))
         rows.append(Row(name, "events/s", ours, f"eventsourcing recorder, {per_txn}/txn",
                         appends.median(writers, per_txn, "eventsourcing"), two_x))
+    for writers in (1, 8):
+        rows.append(Row(f"register, {writers} writer{'s' if writers > 1 else ''}", "regs/s",
+                        registration.median(writers, "ours"), f"plain txn, same {registration.shape.inserts} INSERTs",
+                        registration.median(writers, "plain")))
+    rows.append(Row("vault read (decrypt)", "reads/s", registration.read_median("ours"), "plain SELECT, same row",
+                    registration.read_median("plain")))
     rows.append(Row("relay publish", "events/s", relay.relay_median, "raw aiokafka produce", relay.raw_median,
                     Target("min_ratio", 0.5), percent=True))
     rows.append(Row("inbox consume + apply", "events/s", consume.inbox_median, "raw aiokafka consume",
@@ -105,7 +113,7 @@ def build_rows(appends: AppendResult, relay: RelayResult, consume: ConsumeResult
 def _num(value: float | None, unit: str) -> str:
     if value is None:
         return "n/a"
-    if unit == "events/s":
+    if unit.endswith("/s"):
         return f"{value:,.0f}"
     return f"{value:,.1f}"
 
