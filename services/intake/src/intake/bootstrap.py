@@ -85,12 +85,14 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
 
 
 async def run_jobs(deps: handlers.Deps, interval_s: float) -> None:
-    """R29's erasure at the end of retention, and handing clients over when an agreement changes."""
+    """R29's erasure at the end of retention, handing clients over when an agreement changes, and
+    forgetting idempotency keys after 7 days."""
     while True:
         try:
             while await handlers.erase_expired(deps):
                 pass
             await handlers.review_responsibilities(deps)
+            await handlers.forget_idempotency_keys(deps)
         except Exception as exc:  # noqa: BLE001 - the next round tries again; the error is logged
             log.error("scheduled job failed", error=type(exc).__name__)
         await asyncio.sleep(interval_s)

@@ -82,7 +82,7 @@ def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
         "own_request": {"asks_for_assessment": n % 2 == 0},
     }[source]
     body = {"source": source, "home_municipality": municipality,
-            "first_permit_date": (today - timedelta(days=30 + 41 * n)).isoformat(), **specific,
+            "first_permit_date": (today - timedelta(days=30 + 41 * (n % 60))).isoformat(), **specific,
             "person": {k: v for k, v in person.items() if v is not None}}
     return source, body
 

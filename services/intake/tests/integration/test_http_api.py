@@ -139,6 +139,50 @@ class TestSources:
         assert [e["loc"][1] for e in response.json()["detail"]] == [field]
 
 
+class TestIdempotency:
+    async def test_a_retried_registration_with_the_same_key_gets_the_first_answer_and_is_applied_once(
+            self, http, as_, intake_db):
+        request = body("kela_notification", invent())
+        headers = {**await as_("kela"), "Idempotency-Key": f"retry-{uuid4()}"}
+
+        first = await http.post(PATHS["kela_notification"], json=request, headers=headers)
+        again = await http.post(PATHS["kela_notification"], json=request, headers=headers)
+
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+        assert await stream_types(intake_db, first.json()["client_id"]) == ["ClientRegistered"]
+
+    async def test_concurrent_twins_with_one_key_are_applied_once(self, http, as_, intake_db):
+        request = body("refugee_placement", invent(), person_overrides={"identity_code": None})
+        headers = {**await as_("hango"), "Idempotency-Key": f"twins-{uuid4()}"}
+
+        answers = await asyncio.gather(*(http.post(PATHS["refugee_placement"], json=request, headers=headers)
+                                         for _ in range(3)))
+
+        assert {a.status_code for a in answers} == {201}
+        assert len({a.json()["client_id"] for a in answers}) == 1
+        assert await stream_types(intake_db, answers[0].json()["client_id"]) == ["ClientRegistered"]
+
+    async def test_a_key_reused_for_another_request_is_refused_naming_the_header_rule(self, http, as_):
+        headers = {**await as_("kela"), "Idempotency-Key": f"reused-{uuid4()}"}
+        await http.post(PATHS["kela_notification"], json=body("kela_notification", invent()), headers=headers)
+
+        response = await http.post(PATHS["kela_notification"], json=body("kela_notification", invent()),
+                                   headers=headers)
+
+        assert (response.status_code, response.json()["detail"][0]["rule"]) == (422, "input.idempotency_key")
+
+    async def test_the_same_key_from_another_organisation_is_its_own(self, http, as_):
+        key = f"shared-{uuid4()}"
+        kela = await http.post(PATHS["kela_notification"], json=body("kela_notification", invent()),
+                               headers={**await as_("kela"), "Idempotency-Key": key})
+        luvn = await http.post(PATHS["authority_contact"], json=body("authority_contact", invent()),
+                               headers={**await as_("luvn"), "Idempotency-Key": key})
+
+        assert (kela.status_code, luvn.status_code) == (201, 201)
+        assert kela.json()["client_id"] != luvn.json()["client_id"]
+
+
 class TestOnePersonOneClient:
     async def test_a_second_source_with_the_same_identity_code_adds_to_the_existing_client(self, http, as_,
                                                                                          intake_db):

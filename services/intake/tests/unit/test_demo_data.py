@@ -35,3 +35,10 @@ def test_demo_people_are_obviously_invented_and_unreachable():
     assert all(p.get("email") is None or p["email"].endswith("@example.org") for p in people)
     assert all(900 <= int(p["identity_code"][7:10]) <= 999 for p in people)  # temporary codes only
     assert all(hetu.is_valid(p["identity_code"], allow_temporary=True) for p in people)
+
+
+def test_demo_clients_stay_valid_however_many_the_server_already_holds():
+    for n in range(0, 5000, 37):
+        _, body = demo_client(n, TODAY)
+        REGISTRATION.validate_python({k: v for k, v in body.items() if k != "person"})
+        PersonalData.model_validate(body["person"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
@@ -115,6 +116,27 @@ class PostgresDuplicates:
                ORDER BY f.flagged_at""", organisation)
 
 
+class PostgresIdempotency:
+    """Answers already given to requests sent with an Idempotency-Key, per principal."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def find(self, principal: str, key: str) -> tuple[bytes, dict] | None:
+        row = await self.conn.fetchrow(
+            "SELECT request_digest, outcome FROM idempotency_keys WHERE principal = $1 AND key = $2", principal, key)
+        return None if row is None else (row["request_digest"], json.loads(row["outcome"]))
+
+    async def save(self, principal: str, key: str, digest: bytes, outcome: dict) -> None:
+        """Raises UniqueViolationError if a concurrent request with the same key committed first."""
+        await self.conn.execute(
+            "INSERT INTO idempotency_keys (principal, key, request_digest, outcome) VALUES ($1, $2, $3, $4)",
+            principal, key, digest, json.dumps(outcome))
+
+    async def forget_older_than(self, moment: datetime) -> int:
+        return int((await self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", moment)).split()[-1])
+
+
 class PostgresUnitOfWork:
     """One transaction per `async with`, rolled back unless committed.
 
@@ -137,6 +159,7 @@ class PostgresUnitOfWork:
         self.clients = PostgresClients(self._conn)
         self.vault = PostgresVault(self._conn, self.keys)
         self.duplicates = PostgresDuplicates(self._conn)
+        self.idempotency = PostgresIdempotency(self._conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

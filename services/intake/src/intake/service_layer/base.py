@@ -43,6 +43,8 @@ class Outcome:
     correlation_id: UUID
     created: bool = False
     possible_duplicates: tuple[UUID, ...] = ()
+    replayed: bool = False
+    """The answer given earlier to the same request with the same Idempotency-Key; nothing was applied."""
 
 
 T = TypeVar("T")

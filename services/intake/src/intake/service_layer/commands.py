@@ -29,6 +29,8 @@ class Register(Command):
     registration: AnyRegistration
     person: PersonalData
     client_id: UUID = field(default_factory=uuid4)
+    idempotency_key: str | None = None
+    """Set by HTTP callers that may retry: the same key with the same request gets the first answer."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,7 +18,7 @@ from intake.service_layer.changes import (
 )
 from intake.service_layer.duplicates import resolve_duplicate
 from intake.service_layer.erasure import erase, erase_expired
-from intake.service_layer.jobs import review_responsibilities
+from intake.service_layer.jobs import forget_idempotency_keys, review_responsibilities
 from intake.service_layer.registration import register, under_23
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "change_home_municipality",
     "change_jobseeker_status",
     "end_relationship",
+    "forget_idempotency_keys",
     "erase",
     "erase_expired",
     "register",

@@ -1,7 +1,9 @@
-"""Scheduled work other than erasure: handing clients over when an agreement changes (R5)."""
+"""Scheduled work other than erasure: handing clients over when an agreement changes (R5), and
+forgetting idempotency keys."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 import structlog
@@ -35,3 +37,14 @@ async def review_responsibilities(deps: Deps) -> int:
     if moved:
         log.info("responsibility reviewed after an agreement change", moved=moved)
     return moved
+
+
+IDEMPOTENCY_KEPT = timedelta(days=7)
+
+
+async def forget_idempotency_keys(deps: Deps) -> int:
+    """Idempotency keys protect retries, which happen within minutes; after 7 days they go."""
+    async with deps.uow() as uow:
+        forgotten = await uow.idempotency.forget_older_than(deps.clock.now() - IDEMPOTENCY_KEPT)
+        await uow.commit()
+    return forgotten

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 from datetime import date
+from uuid import UUID
 
 import structlog
 
@@ -39,6 +42,11 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
         raise Refused("input.date_of_birth", "date_of_birth must not be in the future")
     young = under_23(person, today)
     async with uow:
+        digest = _request_digest(uow, cmd)
+        if cmd.idempotency_key is not None:
+            earlier = await uow.idempotency.find(str(cmd.sender), cmd.idempotency_key)
+            if earlier is not None:
+                return _replayed(earlier, digest)
         existing = None
         if person.identity_code is not None:
             found = await uow.vault.find_by_identity_code(person.identity_code)
@@ -59,10 +67,35 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
                 await uow.duplicates.flag(client.id, other, "name_and_birth_date", now=now)
             await uow.vault.store(client.id, _updated_record(None, cmd, today), registration.home_municipality)
         event_ids = await _save(uow, client, cmd, deps)
+        outcome = Outcome(client.id, event_ids, cmd.correlation_id, created, flagged)
+        if cmd.idempotency_key is not None:  # a concurrent twin fails here, is retried and replays this
+            await uow.idempotency.save(str(cmd.sender), cmd.idempotency_key, digest, _to_json(outcome))
         await uow.commit()
     log.info("registration applied", client_id=str(client.id), created=created, source=registration.source,
              sender=cmd.sender, possible_duplicates=len(flagged), correlation_id=str(cmd.correlation_id))
-    return Outcome(client.id, event_ids, cmd.correlation_id, created, flagged)
+    return outcome
+
+
+def _request_digest(uow: PostgresUnitOfWork, cmd: commands.Register) -> bytes:
+    """A keyed digest of the request, so a reused key with other content is noticed without storing it."""
+    canonical = json.dumps({"registration": cmd.registration.model_dump(mode="json"),
+                            "person": cmd.person.model_dump(mode="json")}, sort_keys=True, ensure_ascii=False)
+    return uow.keys.index.digest("idempotency", canonical)
+
+
+def _replayed(earlier: tuple[bytes, dict], digest: bytes) -> Outcome:
+    stored_digest, data = earlier
+    if not hmac.compare_digest(stored_digest, digest):
+        raise Refused("input.idempotency_key", "this Idempotency-Key was used for a different request")
+    log.info("registration replayed", client_id=data["client_id"])
+    return Outcome(UUID(data["client_id"]), tuple(UUID(e) for e in data["event_ids"]), UUID(data["correlation_id"]),
+                   data["created"], tuple(UUID(d) for d in data["possible_duplicates"]), replayed=True)
+
+
+def _to_json(outcome: Outcome) -> dict:
+    return {"client_id": str(outcome.client_id), "event_ids": [str(e) for e in outcome.event_ids],
+            "correlation_id": str(outcome.correlation_id), "created": outcome.created,
+            "possible_duplicates": [str(d) for d in outcome.possible_duplicates]}
 
 
 def _updated_record(before: VaultRecord | None, cmd: commands.Register, today: date) -> VaultRecord:

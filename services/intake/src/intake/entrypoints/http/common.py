@@ -22,6 +22,10 @@ Reader = Annotated[Caller, Depends(authenticated("officer", "system", "operator"
 Internal = Annotated[Caller, Depends(authenticated("service"))]
 CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-Id", description="Joins this request's "
                                                   "events to a wider flow; a new one is made when absent.")]
+IdempotencyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", pattern=r"^[A-Za-z0-9_.:-]{8,128}$",
+    description="Send the same key when retrying a registration: the repeat gets the first answer (with "
+                "`Idempotent-Replayed: true`) and is not applied again. Keys are kept 7 days.")]
 PurposeHeader = Annotated[str, Header(alias="X-Purpose", pattern=r"^[a-z][a-z0-9_]{2,63}$",
                                       description="Why personal data is read (e.g. `welcome_letter`); "
                                                   "written to the client's access log.")]

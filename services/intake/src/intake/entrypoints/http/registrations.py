@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from backbone.auth import Caller
 from contracts import sealing
 from contracts.ingress import PersonalData
 from intake.entrypoints import public
 from intake.entrypoints.dependencies import Services
-from intake.entrypoints.http.common import CorrelationHeader, Deps, Registrar, _organisation
+from intake.entrypoints.http.common import CorrelationHeader, Deps, IdempotencyHeader, Registrar, _organisation
 from intake.entrypoints.schemas import (
     AuthorityContactRequest,
     IngressKey,
@@ -29,12 +29,15 @@ router = APIRouter(prefix="/registrations", tags=["registrations"])
 open_routes = APIRouter(tags=["public"])
 
 
-async def _register(body, caller: Caller, deps: Services, correlation_id: UUID | None) -> RegistrationAccepted:
+async def _register(body, caller: Caller, deps: Services, correlation_id: UUID | None, idempotency_key: str | None,
+                    response: Response) -> RegistrationAccepted:
     registration = type(body).__base__.model_validate(body.model_dump(exclude={"person"}))
     person = PersonalData.model_validate(body.person.model_dump())
     cmd = commands.Register(sender=_organisation(caller), actor=caller.actor, registration=registration,
-                            person=person, correlation_id=correlation_id or uuid4())
+                            person=person, correlation_id=correlation_id or uuid4(), idempotency_key=idempotency_key)
     done = await handlers.register(cmd, deps.handler_deps)
+    if done.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return RegistrationAccepted(client_id=done.client_id, created=done.created,
                                 possible_duplicates=list(done.possible_duplicates), event_ids=list(done.event_ids),
                                 correlation_id=done.correlation_id)
@@ -42,37 +45,42 @@ async def _register(body, caller: Caller, deps: Services, correlation_id: UUID |
 
 @router.post("/jobseeker", status_code=201, response_model=RegistrationAccepted)
 async def register_jobseeker(body: JobseekerRegistrationRequest, caller: Registrar, deps: Deps,
-                             correlation_id: CorrelationHeader = None) -> RegistrationAccepted:
+                             response: Response, correlation_id: CorrelationHeader = None,
+                             idempotency_key: IdempotencyHeader = None) -> RegistrationAccepted:
     """The employment region registered a jobseeker (R5, R9: initial interview within 5 working days)."""
-    return await _register(body, caller, deps, correlation_id)
+    return await _register(body, caller, deps, correlation_id, idempotency_key, response)
 
 
 @router.post("/kela-notification", status_code=201, response_model=RegistrationAccepted)
 async def register_kela_notification(body: KelaNotificationRequest, caller: Registrar, deps: Deps,
-                                     correlation_id: CorrelationHeader = None) -> RegistrationAccepted:
+                                     response: Response, correlation_id: CorrelationHeader = None,
+                             idempotency_key: IdempotencyHeader = None) -> RegistrationAccepted:
     """Kela's notification of non-temporary social assistance or home care allowance (R30)."""
-    return await _register(body, caller, deps, correlation_id)
+    return await _register(body, caller, deps, correlation_id, idempotency_key, response)
 
 
 @router.post("/refugee-placement", status_code=201, response_model=RegistrationAccepted)
 async def register_refugee_placement(body: RefugeePlacementRequest, caller: Registrar, deps: Deps,
-                                     correlation_id: CorrelationHeader = None) -> RegistrationAccepted:
+                                     response: Response, correlation_id: CorrelationHeader = None,
+                             idempotency_key: IdempotencyHeader = None) -> RegistrationAccepted:
     """The municipality of residence received a quota refugee, a person with protection or a family member."""
-    return await _register(body, caller, deps, correlation_id)
+    return await _register(body, caller, deps, correlation_id, idempotency_key, response)
 
 
 @router.post("/newcomer-notice", status_code=201, response_model=RegistrationAccepted)
 async def register_newcomer_notice(body: NewcomerNoticeRequest, caller: Registrar, deps: Deps,
-                                   correlation_id: CorrelationHeader = None) -> RegistrationAccepted:
+                                   response: Response, correlation_id: CorrelationHeader = None,
+                             idempotency_key: IdempotencyHeader = None) -> RegistrationAccepted:
     """A municipality's new resident with a foreign native language (guidance, the welcome letter: R1)."""
-    return await _register(body, caller, deps, correlation_id)
+    return await _register(body, caller, deps, correlation_id, idempotency_key, response)
 
 
 @router.post("/authority-contact", status_code=201, response_model=RegistrationAccepted)
 async def register_authority_contact(body: AuthorityContactRequest, caller: Registrar, deps: Deps,
-                                     correlation_id: CorrelationHeader = None) -> RegistrationAccepted:
+                                     response: Response, correlation_id: CorrelationHeader = None,
+                             idempotency_key: IdempotencyHeader = None) -> RegistrationAccepted:
     """An authority's contact about a person in the window, with the person's consent (R7)."""
-    return await _register(body, caller, deps, correlation_id)
+    return await _register(body, caller, deps, correlation_id, idempotency_key, response)
 
 
 def _rate_limited(request: Request, deps: Deps) -> None:
