@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from backbone.app import ServiceContext, create_service_app
 from backbone.workdays import WorkingDays
@@ -81,6 +82,9 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     declare_publications(ctx.router)
     app.state.services = Services(deps, RateLimit(settings.public_rate_limit), ingress_keys)
     http.install(app)
+    if settings.public_origins:  # the public guide's pages post the contact form from their own origin
+        app.add_middleware(CORSMiddleware, allow_origins=settings.public_origins, allow_methods=["POST"],
+                           allow_headers=["Content-Type", "Accept-Language"], allow_credentials=False)
     return app
 
 

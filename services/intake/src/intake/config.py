@@ -41,6 +41,8 @@ class IntakeSettings(ServiceSettings):
     retention_check_interval_s: float = Field(3600.0, gt=0, description="How often the R29 erasure job runs.")
     public_rate_limit: str = Field("5/minute;30/hour", description="Requests per client address on the public "
                                                                    "endpoint (the `limits` library's notation).")
+    public_origins: list[str] = Field(default_factory=list, description="Web origins (e.g. the public guide's "
+                                      "https://guide.example) whose pages may post the contact form (CORS).")
 
     @classmethod
     def for_documentation(cls) -> IntakeSettings:

@@ -43,21 +43,29 @@ async def intake_db(infra) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-@pytest.fixture(scope="module")  # stopped after its module: its relay should not outlive the tests using it
-async def intake_url(infra) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build(intake_settings(infra, port)), host="127.0.0.1", port=port,
+@asynccontextmanager
+async def serving(settings: IntakeSettings) -> AsyncIterator[str]:
+    """Intake built from `settings` and served by uvicorn in this process; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(build(settings), host="127.0.0.1", port=settings.http_port,
                                            log_config=None, lifespan="on"))
-    serving = asyncio.create_task(server.serve())
+    serving_task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 90
     while not server.started:  # set once start-up (migrations, Kafka, relay) has finished
-        if serving.done():
-            serving.result()  # start-up failed: raise its error here
+        if serving_task.done():
+            serving_task.result()  # start-up failed: raise its error here
         assert time.monotonic() < deadline, "intake did not start within 90 s"
         await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    try:
+        yield f"http://127.0.0.1:{settings.http_port}"
+    finally:
+        server.should_exit = True
+        await serving_task
+
+
+@pytest.fixture(scope="module")  # stopped after its module: its relay should not outlive the tests using it
+async def intake_url(infra) -> AsyncIterator[str]:
+    async with serving(intake_settings(infra, free_port())) as url:
+        yield url
 
 
 @asynccontextmanager

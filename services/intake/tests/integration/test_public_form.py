@@ -7,11 +7,20 @@ import httpx
 import pytest
 
 from services.intake.tests.factories import PATHS, body
+from services.intake.tests.integration.conftest import free_port, intake_settings, serving
 from tests.support.people import invent
 
 pytestmark = pytest.mark.integration
 
 FORM = PATHS["own_request"]
+GUIDE = "https://guide.example"
+
+
+@pytest.fixture(scope="module")  # this module's own intake: a fresh rate limit, and the public guide's origin
+async def intake_url(infra):
+    settings = intake_settings(infra, free_port()).model_copy(update={"public_origins": [GUIDE]})
+    async with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture
@@ -60,6 +69,16 @@ async def test_an_organisations_source_cannot_be_sent_through_the_public_form(ht
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:2] == ["body", "source"]
+
+
+async def test_the_public_guides_pages_may_post_the_form_and_other_sites_may_not(http):
+    allowed = await http.options(FORM, headers={"Origin": GUIDE, "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "content-type"})
+    other = await http.options(FORM, headers={"Origin": "https://elsewhere.example",
+                                              "Access-Control-Request-Method": "POST"})
+
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == GUIDE
+    assert "access-control-allow-origin" not in other.headers
 
 
 async def test_too_many_requests_from_one_address_are_refused_with_retry_after(http):
