@@ -282,6 +282,37 @@ class TestResponsibility:
         assert (summary["home_municipality"], summary["responsible_organisation"]) == ("inga", "inga")
 
 
+class TestWorklist:
+    async def test_an_organisation_lists_its_own_clients_soonest_due_first_and_pages_through_them(self, http, as_):
+        mine = {(await register(http, as_, "kela_notification", invent())).json()["client_id"] for _ in range(3)}
+        officer = await as_("raseborg", "officer")
+
+        listed, after = [], None
+        while True:
+            page = (await http.get("/clients", headers=officer, params={"state": "to_be_assessed", "limit": 50,
+                                                                        **({"after": after} if after else {})})).json()
+            listed += page
+            if len(page) < 50:
+                break
+            after = page[-1]["client_id"]
+
+        assert mine <= {c["client_id"] for c in listed}
+        assert {c["responsible_organisation"] for c in listed} == {"raseborg"}
+        assert {c["state"] for c in listed} == {"to_be_assessed"}
+
+    async def test_R6_luvn_sees_the_clients_it_takes_part_for_but_not_their_personal_data(self, http, as_):
+        refugee = (await register(http, as_, "refugee_placement", invent())).json()["client_id"]
+        jobseeker = (await register(http, as_, "employment_region_jobseeker", invent())).json()["client_id"]
+        luvn = await as_("luvn", "officer")
+
+        summary = await http.get(f"/clients/{refugee}", headers=luvn)
+        personal = await http.get(f"/clients/{refugee}/personal-data", headers={**luvn, "X-Purpose": "assessment"})
+
+        assert summary.status_code == 200 and summary.json()["luvn_participation_required"] is True
+        assert (await http.get(f"/clients/{jobseeker}", headers=luvn)).status_code == 403
+        assert personal.status_code == 403
+
+
 class TestVault:
     async def test_personal_data_is_stored_encrypted_and_found_nowhere_in_clear(self, http, as_, intake_db):
         person = invent()

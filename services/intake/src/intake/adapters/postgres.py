@@ -18,8 +18,9 @@ from intake.domain.client import Client
 _UPSERT_CLIENT = """
 INSERT INTO clients (client_id, version, home_municipality, languages, target_groups, sources,
                      responsible_organisation, registered_jobseeker, state, window_ends_on, assessment_due_on,
-                     relationship_ended_on, erase_on, erased, merged_into, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                     relationship_ended_on, erase_on, erased, merged_into, luvn_participation_required,
+                     created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
 ON CONFLICT (client_id) DO UPDATE SET
     version = EXCLUDED.version, home_municipality = EXCLUDED.home_municipality, languages = EXCLUDED.languages,
     target_groups = EXCLUDED.target_groups, sources = EXCLUDED.sources,
@@ -27,7 +28,8 @@ ON CONFLICT (client_id) DO UPDATE SET
     registered_jobseeker = EXCLUDED.registered_jobseeker, state = EXCLUDED.state,
     window_ends_on = EXCLUDED.window_ends_on, assessment_due_on = EXCLUDED.assessment_due_on,
     relationship_ended_on = EXCLUDED.relationship_ended_on, erase_on = EXCLUDED.erase_on,
-    erased = EXCLUDED.erased, merged_into = EXCLUDED.merged_into, updated_at = EXCLUDED.updated_at
+    erased = EXCLUDED.erased, merged_into = EXCLUDED.merged_into,
+    luvn_participation_required = EXCLUDED.luvn_participation_required, updated_at = EXCLUDED.updated_at
 """
 
 
@@ -53,10 +55,25 @@ class PostgresClients:
             _UPSERT_CLIENT, client.id, client.version, client.home_municipality, list(client.languages),
             list(client.target_groups), list(client.sources), client.responsible_organisation,
             client.registered_jobseeker, client.state, client.window_ends_on, client.assessment_due_on,
-            client.relationship_ended_on, client.erase_on, client.erased, client.merged_into, now)
+            client.relationship_ended_on, client.erase_on, client.erased, client.merged_into,
+            client.luvn_participation_required, now)
 
     async def summary(self, client_id: UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM clients WHERE client_id = $1", client_id)
+
+    async def worklist(self, organisation: str | None, *, state: str | None, due_by: date | None, limit: int,
+                       after: UUID | None) -> list[asyncpg.Record]:
+        """Active clients of `organisation` (all for None; for LUVN, those it takes part for), soonest
+        due first, then by id; `after` continues from the last id of the previous page."""
+        return await self.conn.fetch(
+            """SELECT * FROM clients
+               WHERE NOT erased AND merged_into IS NULL
+                 AND ($1::text IS NULL OR responsible_organisation = $1
+                      OR ($1 = 'luvn' AND luvn_participation_required))
+                 AND ($2::text IS NULL OR state = $2) AND ($3::date IS NULL OR assessment_due_on <= $3)
+                 AND ($4::uuid IS NULL OR client_id > $4)
+               ORDER BY assessment_due_on NULLS LAST, client_id LIMIT $5""",
+            organisation, state, due_by, after, limit)
 
     async def count(self) -> int:
         return await self.conn.fetchval("SELECT count(*) FROM clients WHERE NOT erased AND merged_into IS NULL")

@@ -167,6 +167,7 @@ class ClientSummary(BaseModel):
     erase_on: date | None
     erased: bool
     merged_into: UUID | None
+    luvn_participation_required: bool
 
 
 class ContactDetails(BaseModel):

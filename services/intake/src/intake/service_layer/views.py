@@ -35,6 +35,13 @@ async def client_summary(uow: PostgresUnitOfWork, client_id: UUID) -> dict[str, 
     return dict(row)
 
 
+async def worklist(uow: PostgresUnitOfWork, organisation: str | None, *, state: str | None, due_by: date | None,
+                   limit: int, after: UUID | None) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.clients.worklist(organisation, state=state, due_by=due_by, limit=limit,
+                                                            after=after)]
+
+
 async def client_events(uow: PostgresUnitOfWork, client_id: UUID) -> list[StreamEntry]:
     """The client's stream, oldest first: which events, at which versions (payloads left out)."""
     async with uow:

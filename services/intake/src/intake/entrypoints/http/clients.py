@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
 from backbone.auth import Caller
 from contracts.ingress import PersonalData
+from contracts.vocabulary import ClientState
 from intake.entrypoints.dependencies import Services
 from intake.entrypoints.http.common import (
     CorrelationHeader,
@@ -39,12 +42,28 @@ router = APIRouter(prefix="/clients", tags=["clients"])
 ALL_FIELDS = tuple(PersonalData.model_fields)
 
 
-async def _summary_for(caller: Caller, deps: Services, client_id: UUID) -> dict:
+async def _summary_for(caller: Caller, deps: Services, client_id: UUID, *, luvn_may: bool = True) -> dict:
+    """The summary, for operators, the responsible organisation and, where it takes part (R6), LUVN."""
     summary = await views.client_summary(deps.uow(), client_id)
-    if caller.role != "operator" and caller.principal != summary["responsible_organisation"]:
+    luvn = luvn_may and caller.principal == "luvn" and summary["luvn_participation_required"]
+    if caller.role != "operator" and caller.principal != summary["responsible_organisation"] and not luvn:
         raise HTTPException(403, {"rule": "ownership.client",
-                                  "msg": "only the responsible organisation and operators see the client"})
+                                  "msg": "only the responsible organisation, LUVN where it takes part, and "
+                                         "operators see the client"})
     return summary
+
+
+@router.get("", response_model=list[ClientSummary])
+async def list_clients(caller: Reader, deps: Deps, state: ClientState | None = None,
+                       due_by: Annotated[date | None, Query(description="Assessment due on or before")] = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                       after: Annotated[UUID | None, Query(description="The last client_id of the previous page")]
+                       = None) -> list[ClientSummary]:
+    """The caller's worklist: its active clients (LUVN: those it takes part for; operators: all), soonest
+    assessment due first. Codes, dates and ids only."""
+    organisation = None if caller.role == "operator" else caller.principal
+    rows = await views.worklist(deps.uow(), organisation, state=state, due_by=due_by, limit=limit, after=after)
+    return [ClientSummary(**row) for row in rows]
 
 
 @router.get("/count", response_model=ClientCount)
@@ -68,7 +87,7 @@ async def client_events(client_id: UUID, caller: Reader, deps: Deps) -> list[Str
 @router.get("/{client_id}/personal-data", response_model=PersonalData)
 async def client_personal_data(client_id: UUID, caller: Officer, deps: Deps, purpose: PurposeHeader) -> PersonalData:
     """The person's data from the vault, for an officer of the responsible organisation; logged."""
-    await _summary_for(caller, deps, client_id)
+    await _summary_for(caller, deps, client_id, luvn_may=False)
     record = await views.personal_data(deps.uow(), client_id, _accessor(caller, purpose), ALL_FIELDS)
     return record.person
 
@@ -89,7 +108,7 @@ async def change_personal_data(client_id: UUID, body: PersonalDataChanges, calle
 @router.get("/{client_id}/access-log", response_model=list[AccessLogEntry])
 async def client_access_log(client_id: UUID, caller: Officer, deps: Deps) -> list[AccessLogEntry]:
     """Who read the person's data, when and why (newest first)."""
-    await _summary_for(caller, deps, client_id)
+    await _summary_for(caller, deps, client_id, luvn_may=False)
     return [AccessLogEntry(**row) for row in await views.access_log(deps.uow(), client_id)]
 
 
