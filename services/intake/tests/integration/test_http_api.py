@@ -338,7 +338,7 @@ class TestVault:
         assert (log[0]["principal"], log[0]["role"], log[0]["purpose"]) == ("raseborg", "officer", "case_handling")
 
     async def test_an_officer_corrects_the_person_and_only_the_languages_are_published(self, http, as_, intake_db):
-        client = (await register(http, as_, "kela_notification", invent())).json()["client_id"]
+        client = (await register(http, as_, "kela_notification", invent(languages=("ar", "sv")))).json()["client_id"]
         officer = await as_("raseborg", "officer")
 
         response = await http.patch(f"/clients/{client}/personal-data", headers=officer,
@@ -369,7 +369,7 @@ class TestVault:
         client = (await register(http, as_, "kela_notification", person)).json()["client_id"]
 
         response = await http.patch(f"/clients/{client}/personal-data", headers=await as_("raseborg", "officer"),
-                                    json={"date_of_birth": "1950-01-01"})
+                                    json={"date_of_birth": "1930-01-01"})  # before any invented birth
 
         assert response.status_code == 422
         assert "identity_code" in response.json()["detail"][0]["msg"]
