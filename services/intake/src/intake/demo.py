@@ -2,7 +2,7 @@
 
 Run with intake's settings in the environment (`make run` does): it issues itself short-lived
 `system` credentials for the sending organisations in intake's database (label "demo seeder", one
-hour), then registers people through the same API the organisations use. Safe to run on every
+hour, revoked when it is done), then registers people through the same API the organisations use. Safe to run on every
 `make run`: it counts the clients already stored and registers only what is missing up to `--count`.
 Every person is invented: surnames are the word "example" in the person's language, e-mail
 addresses are on example.org (reserved, RFC 2606), phone numbers are in the UK's range reserved
@@ -98,12 +98,19 @@ async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
     return tokens
 
 
-async def _issue_with(database_url: str) -> dict[str, str]:
+async def _with_connection(database_url: str, work):
     conn = await asyncpg.connect(database_url)
     try:
-        return await issue_demo_credentials(conn)
+        return await work(conn)
     finally:
         await conn.close()
+
+
+async def revoke_demo_credentials(conn: asyncpg.Connection, tokens: dict[str, str]) -> None:
+    """The seeder's credentials are revoked when it is done, so they do not pile up."""
+    for token in tokens.values():
+        key_id, _ = auth.parse_token(token)
+        await auth.revoke(conn, key_id, now=datetime.now(UTC))
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> Any:
@@ -133,14 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8101", help="intake's base URL")
     parser.add_argument("--count", type=int, default=12, help="clients the server should hold at least")
     args = parser.parse_args(argv)
-    settings = IntakeSettings()
+    database_url = IntakeSettings().database_url.get_secret_value()
+    tokens = asyncio.run(_with_connection(database_url, issue_demo_credentials))
     try:
-        tokens = asyncio.run(_issue_with(settings.database_url.get_secret_value()))
         made = seed(args.url.rstrip("/"), args.count, tokens)
     except urllib.error.URLError as exc:  # HTTPError included: the body names fields, never values
         detail = exc.read().decode(errors="replace") if isinstance(exc, urllib.error.HTTPError) else exc.reason
         print(f"intake at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
+    finally:
+        asyncio.run(_with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
     for m in made:
         print(f"{m['source']:<28} {m['home_municipality']:<9} {'/'.join(m['languages']):<6} "
               f"client {m.get('client_id', '(public request: reference ' + str(m.get('reference')) + ')')}")

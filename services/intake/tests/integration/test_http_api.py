@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from backbone import auth
 from contracts.envelope import Envelope
 from contracts.topics import event_topic
 from intake import demo
@@ -478,3 +479,7 @@ class TestDemoSeeder:
 
         assert (len(first), second) == (3, [])
         assert (await http.get("/clients/count", headers=await as_("operator", "operator"))).json()["clients"] >= target
+        async with intake_db.acquire() as conn:
+            await demo.revoke_demo_credentials(conn, tokens)
+            left = [await auth.get_credential(conn, auth.parse_token(t)[0]) for t in tokens.values()]
+        assert all(c.revoked_at is not None for c in left)  # the seeder leaves no credential behind
