@@ -67,15 +67,15 @@ def create_service_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.pool = await db.create_pool(settings.database_url.get_secret_value(), max_size=settings.db_pool_max,
                                         timeout=settings.startup_timeout_s)
-        await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
-        if migrations is not None:
-            await db.migrate(ctx.pool, migrations, prefix=f"{settings.service_name}/")
-        await wait_for_kafka(settings, settings.startup_timeout_s)
-        await _start_background(ctx, subscriptions)
-        if on_startup is not None:
-            await on_startup(ctx)
-        log.info("service started", port=settings.http_port)
-        try:
+        try:  # a start-up that fails half-way releases what it had opened
+            await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
+            if migrations is not None:
+                await db.migrate(ctx.pool, migrations, prefix=f"{settings.service_name}/")
+            await wait_for_kafka(settings, settings.startup_timeout_s)
+            await _start_background(ctx, subscriptions)
+            if on_startup is not None:
+                await on_startup(ctx)
+            log.info("service started", port=settings.http_port)
             yield  # the router starts the FastStream broker after this point and stops it before we resume
         finally:
             if on_shutdown is not None:
@@ -120,12 +120,26 @@ async def _start_background(ctx: ServiceContext, subscriptions: Sequence[Subscri
     await ctx.producer.start()
     if s.service_name in PRODUCING_SERVICES:
         ctx.relay = Relay(ctx.pool, ctx.producer, service=s.service_name, topic=event_topic(s.service_name))
-        ctx.tasks.append(asyncio.create_task(ctx.relay.run(), name="relay"))
+        _run_in_background(ctx, ctx.relay.run(), "relay")
     for sub in subscriptions:
         consumer = InboxConsumer(ctx.pool, ctx.producer, aiokafka_kwargs(s), service=s.service_name,
                                  subscription=sub, dead_letter_topic=dead_letter_topic(s.service_name))
         ctx.consumers.append(consumer)
-        ctx.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer:{sub.name}"))
+        _run_in_background(ctx, consumer.run(), f"consumer:{sub.name}")
+
+
+def _run_in_background(ctx: ServiceContext, work: Awaitable[None], name: str) -> None:
+    """A task that must run as long as the service; if it ever ends, the log says so (and `/readyz`
+    turns not ready), instead of the failure surfacing only at shutdown."""
+    task = asyncio.create_task(work, name=name)
+    task.add_done_callback(_report_end)
+    ctx.tasks.append(task)
+
+
+def _report_end(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        structlog.get_logger().error("background task died", task=task.get_name(),
+                                     error=type(task.exception()).__name__)
 
 
 async def _stop_background(ctx: ServiceContext) -> None:

@@ -34,5 +34,6 @@ PERMANENT = (ContractError, Rejected, ValidationError)
 
 TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
              asyncpg.InterfaceError, asyncpg.TooManyConnectionsError, asyncpg.SerializationError,
-             asyncpg.DeadlockDetectedError, ConcurrencyError, KafkaError)
+             asyncpg.DeadlockDetectedError, asyncpg.OperatorInterventionError, ConcurrencyError,
+             KafkaError)
 """Failures of the moment (a dependency down, a conflict): retried with backoff, never skipped."""

@@ -20,9 +20,11 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
+from pydantic import ValidationError
 
 from backbone.errors import PERMANENT, TRANSIENT
 from contracts.envelope import Envelope
+from contracts.errors import describe
 from contracts.events.base import Event
 from contracts.registry import CATALOGUE, Registry
 
@@ -59,10 +61,11 @@ class Subscription:
     decode_payloads: bool = True
     """False: check only the envelope, so events of types or versions this service does not know yet
     are still handled (`event` is then None). The audit trail records everything it receives."""
-    decoder: Callable[[bytes], Any] | None = None
+    decoder: Callable[[bytes, str], Any] | None = None
     """For topics that carry something other than envelopes (intake's ingress topics): turns the bytes
-    into a message with an `event_id`, which the inbox records, or raises a `ContractError` to
-    dead-letter them. The message is handed to the handler as `Delivery.envelope`, `event` None."""
+    and the topic into a message with an `event_id`, which the inbox records, or raises a
+    `ContractError` to dead-letter them. The message is handed to the handler as `Delivery.envelope`,
+    `event` None, and `decode_payloads` does not apply."""
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.batch_handler is None):
@@ -96,6 +99,12 @@ class Stats:
     dead_lettered: int = 0
     retries: int = 0
     attempts: dict[Any, int] = field(default_factory=dict)
+
+
+def reason(exc: BaseException) -> str:
+    """Why a message is dead-lettered, in words safe to keep forever: validation errors name fields
+    and problems (`describe`), never the input values pydantic's own text repeats."""
+    return describe(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
 class _Retry(Exception):
@@ -167,13 +176,13 @@ class InboxConsumer:
         item = _Item(record)
         try:
             if self.sub.decoder is not None:
-                item.envelope = self.sub.decoder(record.value or b"")
+                item.envelope = self.sub.decoder(record.value or b"", record.topic)
                 return item
             item.envelope = Envelope.from_bytes(record.value or b"")
             if self.sub.decode_payloads:
                 item.event = self.registry.decode(item.envelope)
         except PERMANENT as exc:
-            item.failure, item.error = str(exc), type(exc).__name__
+            item.failure, item.error = reason(exc), type(exc).__name__
         return item
 
     async def _apply(self, items: list[_Item], *, careful: bool) -> None:
@@ -213,7 +222,7 @@ class InboxConsumer:
             async with conn.transaction():  # savepoint: a refused message leaves the others applied
                 await self.sub.apply(conn, [item.delivery()])
         except PERMANENT as exc:
-            item.failure, item.error = f"handler refused: {exc}", type(exc).__name__
+            item.failure, item.error = f"handler refused: {reason(exc)}", type(exc).__name__
         except TRANSIENT:
             raise
         except Exception as exc:  # noqa: BLE001 - an unexpected error: retry a few times, then give up on it
@@ -223,7 +232,7 @@ class InboxConsumer:
                 log.warning("handler failed, will retry", consumer=self.group, event_id=str(key),
                             error=type(exc).__name__)
                 raise _Retry from exc
-            item.failure = f"handler failed {self.max_attempts} times: {type(exc).__name__}: {exc}"
+            item.failure = f"handler failed {self.max_attempts} times: {type(exc).__name__} (see the service's log)"
             item.error = type(exc).__name__
 
     async def _dead_letter(self, items: list[_Item]) -> None:

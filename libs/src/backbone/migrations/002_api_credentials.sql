@@ -1,4 +1,4 @@
--- Credentials for a service's HTTP API, one per calling system or desk (see backbone/auth.py).
+-- Credentials for a service's HTTP API, one per calling system or desk (see backbone/auth/).
 -- `label` says which system or desk holds it ("Hanko intake desk"), never a person's name.
 -- Only the SHA-256 of each token's secret is kept: the token itself is shown once, at issue.
 CREATE TABLE api_credentials (
