@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hypothesis import strategies as st
-from stdnum.fi import hetu
+
+from contracts.ingress import identity_code
 
 # language: (women's first names, men's first names, surnames as "women's form|men's form" where they differ)
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -60,8 +61,6 @@ POSTAL_CODES = (("10600", "Ekenäs", "raseborg"), ("10300", "Karis", "raseborg")
 DOMAINS = ("example.org", "example.com", "example.net")
 MOBILE_PREFIXES = ("40", "41", "44", "45", "46", "50")
 BORN_FROM, BORN_UNTIL = date(1940, 1, 1), date(2019, 12, 31)
-# Since 2023 the 1900s and the 2000s each have several century signs; all of them are in use.
-CENTURY_SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
 
 
 @dataclass(frozen=True)
@@ -83,13 +82,12 @@ class Person:
     def street_address(self) -> str:
         return f"{self.street}, {self.postal_code} {self.post_office}"
 
-
-def identity_code(born: date, individual: int, sign_choice: int = 0) -> str:
-    """A valid henkilötunnus for someone born on `born`; `sign_choice` picks among the century's signs."""
-    signs = CENTURY_SIGNS[born.year // 100 * 100]
-    digits = f"{born:%d%m%y}{individual:03d}"
-    check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(digits) % 31]
-    return hetu.validate(f"{digits[:6]}{signs[sign_choice % len(signs)]}{digits[6:]}{check}")
+    def personal_data(self) -> dict:
+        """The person as intake's `PersonalData` in JSON (an interpreter unless Finnish or Swedish comes first)."""
+        return {"name": self.name, "identity_code": self.identity_code, "date_of_birth": self.date_of_birth.isoformat(),
+                "email": self.email, "phone": self.phone,
+                "address": {"street": self.street, "postal_code": self.postal_code, "post_office": self.post_office},
+                "languages": list(self.languages), "interpreter_needed": self.languages[0] not in ("fi", "sv")}
 
 
 def _ascii(word: str) -> str:

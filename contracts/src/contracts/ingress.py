@@ -27,12 +27,14 @@ from pydantic import (
 from stdnum.fi import hetu
 
 from contracts.errors import ContractError, describe
-from contracts.vocabulary import LanguageCode, Municipality, RegistrationSource, TargetGroup
+from contracts.vocabulary import LanguageCode, Municipality, TargetGroup
 
 INGRESS_VERSION = 1
 
-_CENTURIES = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900,
-              "A": 2000, "B": 2000, "C": 2000, "D": 2000, "E": 2000, "F": 2000}
+CENTURY_SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
+"""Since 2023 the 1900s and the 2000s each have several century signs; all of them are in use."""
+_CENTURIES = {sign: century for century, signs in CENTURY_SIGNS.items() for sign in signs}
+_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 
 def _valid_identity_code(code: str) -> str:
@@ -46,6 +48,14 @@ def birth_date_of(identity_code: str) -> date:
     """The birth date a (valid) personal identity code encodes."""
     century = _CENTURIES[identity_code[6]]
     return date(century + int(identity_code[4:6]), int(identity_code[2:4]), int(identity_code[0:2]))
+
+
+def identity_code(born: date, individual: int, sign_choice: int = 0) -> str:
+    """The identity code of someone born on `born` with the individual number `individual` (900-999 are
+    temporary codes); `sign_choice` picks among the century's signs. For invented people only."""
+    signs = CENTURY_SIGNS[born.year // 100 * 100]
+    digits = f"{born:%d%m%y}{individual:03d}"
+    return f"{digits[:6]}{signs[sign_choice % len(signs)]}{digits[6:]}{_CHECK[int(digits) % 31]}"
 
 
 IdentityCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=11),
@@ -182,12 +192,6 @@ Registration = Annotated[
 ]
 REGISTRATION = TypeAdapter(Registration)
 
-REGISTRATION_MODELS: dict[RegistrationSource, type[_Facts]] = {
-    RegistrationSource(model.model_fields["source"].default): model
-    for model in (JobseekerRegistration, KelaNotification, RefugeePlacement, NewcomerNotice, AuthorityContact,
-                  OwnRequest)
-}
-
 
 class JobseekerStatusChange(BaseModel):
     """The employment region ended (or restored) the person's jobseeker registration (R5)."""
@@ -221,11 +225,6 @@ class IngressMessage(BaseModel):
     sent_at: AwareDatetime
     body: dict[str, Any]
     sealed: Annotated[str, StringConstraints(min_length=1, max_length=16_000, pattern=r"^[A-Za-z0-9._=-]+$")]
-
-    @property
-    def event_id(self) -> UUID:
-        """The id the idempotent consumer's inbox records: a message is applied once."""
-        return self.message_id
 
     def context(self) -> bytes:
         """What the sealed part is bound to."""

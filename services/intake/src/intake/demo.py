@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 
 from backbone import auth
+from contracts.ingress import identity_code
 from intake.adapters.clock import today_in_finland
 from intake.config import IntakeSettings
 
@@ -43,14 +44,6 @@ PATHS = {"employment_region_jobseeker": "/registrations/jobseeker",
          "municipal_newcomer_notice": "/registrations/newcomer-notice",
          "authority_contact": "/registrations/authority-contact", "own_request": "/public/contact-requests"}
 SENDERS = ("employment-region", "kela", "raseborg", "hango", "inga", "luvn")
-CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-
-
-def identity_code(born: date, individual: int) -> str:
-    """A valid identity code with a temporary individual number (900-999): never a real person's."""
-    stem = f"{born:%d%m%y}"
-    number = int(stem + f"{individual:03d}")
-    return f"{stem}{'-' if born.year < 2000 else 'A'}{individual:03d}{CHECK[number % 31]}"
 
 
 def sender_of(source: str, municipality: str) -> str | None:

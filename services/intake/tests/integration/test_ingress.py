@@ -103,6 +103,18 @@ class TestFromTheRightPrincipal:
 
         assert len(await events_of(intake_db, msg.message_id)) == 1
 
+    async def test_two_organisations_may_use_the_same_message_id_and_both_are_applied(self, infra, intake_url,
+                                                                                      intake_db, public_key):
+        shared = uuid4()
+        kela = message(public_key, body=facts("kela_notification"), sealed=person_json(invent()), message_id=shared)
+        luvn = message(public_key, body=facts("authority_contact"), sealed=person_json(invent()), message_id=shared)
+
+        await send(infra, "kela", ingress_topic("kela"), kela.to_bytes())
+        await send(infra, "luvn", ingress_topic("luvn"), luvn.to_bytes())
+
+        registered = await events_of(intake_db, shared, expect=2)
+        assert sorted(e.organisation for e in registered) == ["kela", "luvn"]
+
     async def test_R5_the_employment_region_ends_jobseeker_status_by_identity_code(self, infra, intake_url,
                                                                                   intake_db, public_key):
         person = invent()

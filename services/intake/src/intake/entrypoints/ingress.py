@@ -9,6 +9,8 @@ intake's dead-letter topic with the reason (field names and rule ids, never valu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID, uuid5
 
 import asyncpg
 import structlog
@@ -26,14 +28,34 @@ from intake.service_layer import commands, handlers
 log = structlog.get_logger()
 
 SENDERS: dict[str, Organisation] = {ingress_topic(org): Organisation(org) for org in ORGANISATIONS}
+INBOX_IDS = UUID("5d0f6c2e-6f1b-4a8e-9a51-2b7c0e4d9f13")
+"""Namespace of the inbox ids of ingress messages."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """An ingress message and the organisation whose topic it came on."""
+
+    message: IngressMessage
+    sender: Organisation
+
+    @property
+    def event_id(self) -> UUID:
+        """The inbox id: per sender, so one organisation's message ids can never shadow another's."""
+        return uuid5(INBOX_IDS, f"{self.sender}/{self.message.message_id}")
+
+    @classmethod
+    def decode(cls, raw: bytes, topic: str) -> Received:
+        return cls(IngressMessage.from_bytes(raw), SENDERS[topic])
 
 
 def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str]) -> Subscription:
     async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
-            await apply_message(conn, delivery.envelope, SENDERS[delivery.topic], deps, keys, private_keys)
+            received = delivery.envelope
+            await apply_message(conn, received.message, received.sender, deps, keys, private_keys)
 
-    return Subscription("ingress", tuple(SENDERS), batch_handler=apply, decoder=IngressMessage.from_bytes)
+    return Subscription("ingress", tuple(SENDERS), batch_handler=apply, decoder=Received.decode)
 
 
 async def apply_message(conn: asyncpg.Connection, message: IngressMessage, sender: Organisation,
