@@ -101,7 +101,7 @@ class TestDeclaredTopology:
 
         for topic in all_topics():
             assert len(metadata[topic.name].partitions) == topic.partitions, topic.name
-            assert configs[topic.name]["retention.ms"].value == str(retention(topic.kind)), topic.name
+            assert configs[topic.name]["retention.ms"].value == str(retention(topic.kind, topic.writer)), topic.name
             assert configs[topic.name]["retention.bytes"].value == "-1", topic.name
 
     def test_the_brokers_acls_are_exactly_the_declared_ones(self, infra):

@@ -30,9 +30,12 @@ messages carry personal data sealed to intake's key, which must not outlive eras
 bus, so they are kept 30 days: long enough to replay an outage, short enough to forget."""
 
 
-def retention(kind: TopicKind) -> int:
-    """How long a topic of this kind keeps its messages, in milliseconds (-1: forever)."""
-    return INGRESS_RETENTION_MS if kind == "ingress" else FOREVER
+def retention(kind: TopicKind, writer: str) -> int:
+    """How long a topic keeps its messages, in milliseconds (-1: forever). Intake's dead letters are
+    refused ingress messages, sealed personal data included, so they are kept like ingress."""
+    if kind == "ingress" or (kind == "dead-letter" and writer == "intake"):
+        return INGRESS_RETENTION_MS
+    return FOREVER
 
 
 def event_topic(service: str) -> str:
@@ -71,8 +74,8 @@ class Topic:
     config: dict[str, str] = field(default_factory=dict)
 
 
-def _retained(kind: TopicKind) -> dict[str, str]:
-    return {"retention.ms": str(retention(kind)), "retention.bytes": str(FOREVER), "cleanup.policy": "delete"}
+def _retained(kind: TopicKind, writer: str) -> dict[str, str]:
+    return {"retention.ms": str(retention(kind, writer)), "retention.bytes": str(FOREVER), "cleanup.policy": "delete"}
 
 
 def _readers(topic: str) -> tuple[str, ...]:
@@ -82,21 +85,21 @@ def _readers(topic: str) -> tuple[str, ...]:
 def all_topics() -> tuple[Topic, ...]:
     """Every topic the system uses; the message key on each is the client id."""
     topics = [
-        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained("event"))
+        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained("event", s))
         for s in PRODUCING_SERVICES
     ]
     topics += [
-        Topic(ingress_topic(o), "ingress", o, _readers(ingress_topic(o)), 3, _retained("ingress"))
+        Topic(ingress_topic(o), "ingress", o, _readers(ingress_topic(o)), 3, _retained("ingress", o))
         for o in ORGANISATIONS
     ]
     topics += [
-        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained("dead-letter"))
+        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained("dead-letter", s))
         for s in SERVICES
         if s != "audit"
     ]
     # The audit service is the last consumer: its own dead letters go to a topic audit writes
     # and only operators read.
-    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained("dead-letter")))
+    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained("dead-letter", "audit")))
     return tuple(topics)
 
 

@@ -14,11 +14,13 @@ def _grants(principal: str, op: AclOperation) -> set[str]:
             if a.principal == principal and a.operation == op and a.resource_type == ResourceType.TOPIC}
 
 
-def test_every_topic_has_exactly_one_writer_and_events_and_dead_letters_are_kept_forever():
+def test_every_topic_has_exactly_one_writer_and_only_what_holds_sealed_personal_data_expires():
+    thirty_days = str(30 * 24 * 3600 * 1000)
     for topic in all_topics():
         writers = {a.principal for a in desired_acls() if a.name == topic.name and a.operation == AclOperation.WRITE}
         assert writers == {topic.writer}
-        assert topic.config["retention.ms"] == ("-1" if topic.kind != "ingress" else str(30 * 24 * 3600 * 1000))
+        sealed = topic.kind == "ingress" or topic.name == "deadletter.intake.v1"
+        assert topic.config["retention.ms"] == (thirty_days if sealed else "-1"), topic.name
 
 
 def test_each_organisation_writes_only_its_own_ingress_topic():
