@@ -11,8 +11,7 @@ INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pypr
 
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
-	set -a && eval "$$($(PY) -m deploy env intake | sed 's/^export //')" && \
-	  $(PY) -m intake.demo --url http://127.0.0.1:$$(( $${BACKBONE_HTTP_PORT_BASE:-8100} + 1 )) --count 12
+	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
 
 tail: venv ## follow the shared audit trail live

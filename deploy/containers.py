@@ -20,7 +20,11 @@ from deploy.services import service_env
 KAFKA_PORTS = {"client": 9092, "internal": 9093, "controller": 9094}
 HTTP_PORT_BASE = 8100
 KAFKA_HOME = "/opt/kafka"
-SERVICE_UID = 10001  # the `backbone` user of deploy/docker/Dockerfile
+SERVICE_UIDS = {svc: 10001 + n for n, svc in enumerate(SERVICES)}
+"""Each service runs as its own user (`user:` in docker-compose.yml), so it can read its own settings
+file in the shared `secrets` volume and no other service's."""
+KAFKA_UID = 1000  # `appuser` of the apache/kafka image
+POSTGRES_UID = 999  # `postgres` of the official postgres image
 
 
 def kafka_start_script(props_path: str, admin_password: str) -> str:
@@ -35,8 +39,16 @@ def kafka_start_script(props_path: str, admin_password: str) -> str:
 
 def write_kafka_files(out: Path, secrets: dict[str, dict[str, str]], listeners: Listeners) -> None:
     props = out / "server.properties"
-    props.write_text(server_properties(listeners, "/var/lib/kafka/data", secrets["kafka"]["broker"]))
-    (out / "kafka-start.sh").write_text(kafka_start_script(str(props), secrets["kafka"]["admin"]))
+    _write_private(props, server_properties(listeners, "/var/lib/kafka/data", secrets["kafka"]["broker"]), KAFKA_UID)
+    _write_private(out / "kafka-start.sh", kafka_start_script(str(props), secrets["kafka"]["admin"]), KAFKA_UID)
+
+
+def _write_private(path: Path, text: str, owner: int) -> None:
+    """Readable by `owner` only; ownership is given only when running as root (as `init` does)."""
+    path.write_text(text)
+    path.chmod(0o600)
+    if os.geteuid() == 0:
+        os.chown(path, owner, owner)
 
 
 def compose_init(out: Path) -> None:
@@ -45,17 +57,11 @@ def compose_init(out: Path) -> None:
     secrets = secrets_mod.load_or_create(out / "secrets.json")
     write_kafka_files(out, secrets, Listeners("0.0.0.0", "kafka", KAFKA_PORTS["client"], KAFKA_PORTS["internal"],
                                               KAFKA_PORTS["controller"]))
-    # The official postgres image reads this as its own (non-root) user, inside a private volume.
-    pw = out / "postgres-password"
-    pw.write_text(secrets["postgres"]["postgres"])
-    pw.chmod(0o644)
+    _write_private(out / "postgres-password", secrets["postgres"]["postgres"], POSTGRES_UID)
     for svc in SERVICES:
         env = service_env(svc, secrets, bootstrap=f"kafka:{KAFKA_PORTS['client']}", pg_host="postgres", pg_port=5432,
                           http_host="0.0.0.0", http_port=HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[svc],
                           smtp_host="mailcatcher", smtp_port=1025)
-        path = out / f"{svc}.env"
-        path.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
-        path.chmod(0o600)
-        if os.geteuid() == 0:  # the services run as the image's unprivileged user
-            os.chown(path, SERVICE_UID, SERVICE_UID)
+        _write_private(out / f"{svc}.env", "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
+                       SERVICE_UIDS[svc])
     print(f"wrote Kafka configuration, credentials and service settings to {out}")

@@ -29,11 +29,8 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
         f"{p}SMTP_HOST": smtp_host,
         f"{p}SMTP_PORT": str(smtp_port),
     }
-    if service == "intake":  # the vault's keys, and the private half of the key organisations seal to
-        keys = secrets["intake"]
-        env[f"{p}VAULT_MASTER_KEYS"] = keys["vault_master_keys"]
-        env[f"{p}VAULT_INDEX_KEY"] = keys["vault_index_key"]
-        env[f"{p}INGRESS_PRIVATE_KEYS"] = keys["ingress_private_keys"]
+    # A service's own secrets (intake: the vault's keys and the private key organisations seal to).
+    env.update({f"{p}{name.upper()}": value for name, value in secrets.get(service, {}).items()})
     return env
 
 

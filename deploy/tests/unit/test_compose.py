@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine): validate it against the Compose
 specification's schema and check it describes the same system as the local path."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ def test_it_runs_every_service_with_its_own_settings_file_and_the_local_port(com
         assert spec["ports"] == [f"{port}:{port}"]
         assert spec["environment"]["PORT"] == str(port)
         assert spec["depends_on"]["provision"]["condition"] == "service_completed_successfully"
+        assert spec["user"] == str(containers.SERVICE_UIDS[svc])
 
 
 def test_kafka_is_the_official_image_of_the_same_version_started_from_the_shared_config(compose):
@@ -68,3 +70,17 @@ def test_init_writes_the_same_settings_the_local_services_get(tmp_path):
         assert keys == set(local)
     props = (tmp_path / "server.properties").read_text()
     assert "allow.everyone.if.no.acl.found=false" in props and "advertised.listeners=CLIENT://kafka:9092" in props
+
+
+def test_every_secret_file_is_readable_by_its_owner_alone(tmp_path):
+    containers.compose_init(tmp_path)
+
+    owners = {f"{svc}.env": uid for svc, uid in containers.SERVICE_UIDS.items()}
+    owners |= {"server.properties": containers.KAFKA_UID, "kafka-start.sh": containers.KAFKA_UID,
+               "postgres-password": containers.POSTGRES_UID}
+    assert len(set(containers.SERVICE_UIDS.values())) == len(SERVICES)
+    for name, uid in owners.items():
+        stat = (tmp_path / name).stat()
+        assert stat.st_mode & 0o077 == 0, name
+        if os.geteuid() == 0:
+            assert stat.st_uid == uid, name
