@@ -97,12 +97,8 @@ def register_command(person: Person, today: date) -> commands.Register:
              "moved_to_finland_on": (today - timedelta(days=400)).isoformat(),
              "benefit": "social_assistance", "non_temporary": True,
              "decided_on": (today - timedelta(days=3)).isoformat()}
-    data = PersonalData.model_validate({
-        "name": person.name, "identity_code": person.identity_code, "date_of_birth": person.date_of_birth,
-        "email": person.email, "phone": person.phone, "languages": list(person.languages),
-        "address": {"street": person.street, "postal_code": person.postal_code, "post_office": person.post_office},
-        "interpreter_needed": person.languages[0] not in ("fi", "sv")})
-    return commands.Register(sender="kela", registration=REGISTRATION.validate_python(facts), person=data)
+    return commands.Register(sender="kela", registration=REGISTRATION.validate_python(facts),
+                             person=PersonalData.model_validate(person.personal_data()))
 
 
 def new_keys() -> VaultCrypto:

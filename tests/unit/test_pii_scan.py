@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from stdnum.fi import hetu
 
 from contracts.envelope import Envelope
-from contracts.ingress import Address, IngressMessage, PersonalData, birth_date_of, sealing_context
+from contracts.ingress import IngressMessage, PersonalData, birth_date_of, sealing_context
 from contracts.registry import CATALOGUE
 from contracts.sealing import generate_private_key, public_key, seal
 from contracts.vocabulary import Language, Municipality
@@ -37,10 +37,7 @@ def kinds(data: bytes | str) -> set[str]:
 
 
 def personal_data(person) -> PersonalData:
-    return PersonalData(name=person.name, identity_code=person.identity_code, date_of_birth=person.date_of_birth,
-                        address=Address(street=person.street, postal_code=person.postal_code,
-                                        post_office=person.post_office),
-                        phone=person.phone, email=person.email, languages=list(person.languages))
+    return PersonalData.model_validate(person.personal_data())
 
 
 class TestInvent:

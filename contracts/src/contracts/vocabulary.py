@@ -84,6 +84,16 @@ class TargetGroup(StrEnum):
     TRAFFICKING_VICTIM = "trafficking_victim"
 
 
+LUVN_GROUPS: frozenset[TargetGroup] = frozenset({
+    TargetGroup.INTERNATIONAL_PROTECTION,  # includes quota refugees
+    TargetGroup.SOCIAL_ASSISTANCE,  # R2's group is non-temporary social assistance only
+    TargetGroup.UNACCOMPANIED_MINOR,
+    TargetGroup.TRAFFICKING_VICTIM,
+})
+"""The groups for which the programme has the wellbeing services county (LUVN) take part (R6; law.md's
+reconciliation of the repealed multi-sector assessment, §15/§17)."""
+
+
 class RegistrationSource(StrEnum):
     """Where intake learnt of the person (programme §3, R7, R30)."""
 

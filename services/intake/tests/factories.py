@@ -37,14 +37,8 @@ def clock(moment: datetime = NOW) -> FixedClock:
 
 
 def person_json(person: Person | None = None, **overrides: Any) -> dict[str, Any]:
-    p = person or invent()
-    data = {
-        "name": p.name, "identity_code": p.identity_code, "date_of_birth": p.date_of_birth.isoformat(),
-        "email": p.email, "phone": p.phone,
-        "address": {"street": p.street, "postal_code": p.postal_code, "post_office": p.post_office},
-        "languages": list(p.languages), "interpreter_needed": p.languages[0] not in ("fi", "sv"),
-    }
-    return {k: v for k, v in {**data, **overrides}.items() if v is not None or k in ("identity_code",)}
+    data = {**(person or invent()).personal_data(), **overrides}
+    return {k: v for k, v in data.items() if v is not None or k == "identity_code"}
 
 
 def personal(person: Person | None = None, **overrides: Any) -> PersonalData:

@@ -119,7 +119,6 @@ class ResponsibilityReason(StrEnum):
     NO_LONGER_REGISTERED_JOBSEEKER = "no_longer_registered_jobseeker"
     MOVED_TO_ANOTHER_MUNICIPALITY = "moved_to_another_municipality"
     SERVICE_AGREEMENT_CHANGED = "service_agreement_changed"
-    DUPLICATE_MERGED = "duplicate_merged"
 
 
 class ResponsibilityAssigned(IntakeEvent):
@@ -133,7 +132,7 @@ class ResponsibilityAssigned(IntakeEvent):
     responsible_organisation: Organisation
     effective_on: date
     reason: ResponsibilityReason
-    rule: RuleId = "R5"
+    rule: Literal["R5"] = "R5"
 
 
 class PossibleDuplicateFlagged(IntakeEvent):

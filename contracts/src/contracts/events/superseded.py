@@ -23,7 +23,14 @@ from contracts.events.intake import (
     ResponsibilityReason,
     TargetGroups,
 )
-from contracts.vocabulary import ClientState, LanguageCode, Municipality, Organisation, RegistrationSource, TargetGroup
+from contracts.vocabulary import (
+    LUVN_GROUPS,
+    ClientState,
+    LanguageCode,
+    Municipality,
+    Organisation,
+    RegistrationSource,
+)
 
 NOT_RECORDED = "not_recorded"
 """The reason code of facts an older version did not record."""
@@ -62,19 +69,9 @@ class ClientRegisteredV1(IntakeEvent):
     responsible_organisation: Organisation
 
 
-# The groups for which the programme asks for a multi-sector (now: LUVN-participating) assessment.
-_LUVN_GROUPS = frozenset(
-    {
-        TargetGroup.INTERNATIONAL_PROTECTION,
-        TargetGroup.SOCIAL_ASSISTANCE,
-        TargetGroup.UNACCOMPANIED_MINOR,
-        TargetGroup.TRAFFICKING_VICTIM,
-    }
-)
-
-
 def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegisteredV2:
-    """Read a v1 registration as v2: one language becomes a list; state and LUVN follow the groups.
+    """Read a v1 registration as v2: one language becomes a list; state and LUVN follow the groups, as
+    v1's producer (the walking skeleton) decided them: any target group meant "to be assessed".
 
     v1 producers set no assessment target, so `assessment_due_on` stays unknown (None).
     """
@@ -86,7 +83,7 @@ def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegisteredV2:
         window_ends_on=old.window_ends_on,
         source=old.source,
         responsible_organisation=old.responsible_organisation,
-        luvn_participation_required=not _LUVN_GROUPS.isdisjoint(old.target_groups),
+        luvn_participation_required=not LUVN_GROUPS.isdisjoint(old.target_groups),
         state="to_be_assessed" if old.target_groups else "guidance_only",
         assessment_due_on=None,
     )
@@ -95,8 +92,7 @@ def upcast_client_registered_v1(old: ClientRegisteredV1) -> ClientRegisteredV2:
 def upcast_client_registered_v2(old: ClientRegisteredV2) -> ClientRegistered:
     """Read a v2 registration as v3. v2 recorded no reasons and no registration day: the reasons say
     so (`not_recorded`, no rule), the jobseeker flag follows R5 (the employment region is responsible
-    for registered jobseekers only), and the registration day is unknown, so the window's start
-    is unknown (None)."""
+    for registered jobseekers only), and the registration day is unknown (None)."""
     jobseeker = old.responsible_organisation == Organisation.EMPLOYMENT_REGION
     return ClientRegistered(
         **old.model_dump(), registered_on=None,

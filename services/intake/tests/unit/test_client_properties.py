@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from backbone.workdays import WorkingDays
 from contracts.events.intake import ClientRegistered, ResponsibilityAssigned
-from contracts.vocabulary import Municipality, TargetGroup
+from contracts.vocabulary import LUVN_GROUPS, Municipality, TargetGroup
 from intake.domain.agreements import default_agreement_book
 from intake.domain.client import INITIAL_INTERVIEW_WORKING_DAYS, Client, Policy, years_later
-from intake.domain.responsibility import LUVN_GROUPS, responsible_organisation
+from intake.domain.responsibility import responsible_organisation
 from services.intake.tests.factories import registration
 from tests.support.people import people
 

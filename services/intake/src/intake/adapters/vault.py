@@ -34,6 +34,19 @@ class VaultRecord:
     moved_to_finland_on: date | None = None
     consents: tuple[Consent, ...] = field(default=())
 
+    def merged(self, other: VaultRecord, *, prefer_other: bool) -> VaultRecord:
+        """One record of the same person from two: the preferred record's details where it has them, the
+        other's where it has none; languages in the order they became known (this record's first), an
+        interpreter if either says so, the earliest permit date (the window runs from the *first*
+        permit) and every consent."""
+        first, second = (other.person, self.person) if prefer_other else (self.person, other.person)
+        data = first.model_dump()
+        data.update({name: value for name, value in second.model_dump().items() if data[name] is None})
+        data["languages"] = list(dict.fromkeys([*self.person.languages, *other.person.languages]))
+        data["interpreter_needed"] = first.interpreter_needed or second.interpreter_needed
+        return VaultRecord(PersonalData.model_validate(data), min(self.first_permit_date, other.first_permit_date),
+                           self.moved_to_finland_on or other.moved_to_finland_on, self.consents + other.consents)
+
     def to_bytes(self) -> bytes:
         return json.dumps({
             "person": self.person.model_dump(mode="json"),

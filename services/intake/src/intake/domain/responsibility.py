@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from contracts.vocabulary import Municipality, Organisation, TargetGroup
+from contracts.vocabulary import LUVN_GROUPS, Municipality, Organisation, TargetGroup
 from intake.domain.agreements import AgreementBook
 
 OWN_SERVICES: dict[Municipality, Organisation] = {
@@ -20,14 +20,6 @@ OWN_SERVICES: dict[Municipality, Organisation] = {
     Municipality.INGA: Organisation.INGA,
 }
 """Each municipality's own integration services, responsible when no agreement covers the day."""
-
-LUVN_GROUPS: frozenset[TargetGroup] = frozenset({
-    TargetGroup.INTERNATIONAL_PROTECTION,  # includes quota refugees
-    TargetGroup.SOCIAL_ASSISTANCE,  # R2's group is non-temporary social assistance only
-    TargetGroup.UNACCOMPANIED_MINOR,
-    TargetGroup.TRAFFICKING_VICTIM,
-})
-"""The groups for which the programme has LUVN take part (law.md's reconciliation of §15/§17)."""
 
 
 @dataclass(frozen=True)

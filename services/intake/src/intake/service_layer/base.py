@@ -63,31 +63,52 @@ async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
-def _envelopes(client: Client, cmd: commands.Command, deps: Deps, organisation: Organisation) -> list[Envelope]:
+async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps) -> tuple[UUID, ...]:
+    """Append the client's pending events in envelopes naming the sender (for the person themselves or
+    the system: the responsible organisation); returns their ids."""
     now = deps.clock.now()
+    organisation = cmd.sender or client.responsible_organisation
     events, client.pending = client.pending, []
-    return [Envelope.wrap(e, producer=Service.INTAKE, organisation=organisation, actor=cmd.actor, client_id=client.id,
-                          correlation_id=cmd.correlation_id, causation_id=cmd.causation_id, recorded_at=now)
-            for e in events]
-
-
-async def _save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps,
-                organisation: Organisation | None = None) -> tuple[UUID, ...]:
-    envelopes = _envelopes(client, cmd, deps, organisation or cmd.sender or client.responsible_organisation)
-    await uow.clients.save(client, envelopes, now=deps.clock.now())
+    envelopes = [Envelope.wrap(e, producer=Service.INTAKE, organisation=organisation, actor=cmd.actor,
+                               client_id=client.id, correlation_id=cmd.correlation_id,
+                               causation_id=cmd.causation_id, recorded_at=now) for e in events]
+    await uow.clients.save(client, envelopes, now=now)
     return tuple(e.event_id for e in envelopes)
 
 
-async def _active(uow: PostgresUnitOfWork, client_id: UUID) -> Client:
+async def active_client(uow: PostgresUnitOfWork, client_id: UUID) -> Client:
+    """The client, or the one it was merged into; NotFound when there is none or it was erased."""
     client = await uow.clients.get(client_id)
     if client is None or client.erased:
         raise NotFound("client")
     if client.merged_into is not None:
-        return await _active(uow, client.merged_into)
+        return await active_client(uow, client.merged_into)
     return client
 
 
-def _check_owner(client: Client, sender: Organisation | None, what: str) -> None:
+Change = Callable[[PostgresUnitOfWork, Client], Awaitable[None]]
+
+
+async def on_client(cmd: commands.Command, deps: Deps, change: Change, *,
+                    locate: Callable[[PostgresUnitOfWork], Awaitable[UUID | None]] | None = None,
+                    uow: PostgresUnitOfWork | None = None) -> Outcome:
+    """Load the active client (`cmd.client_id`, or what `locate` finds), let `change` decide, save its
+    events; one transaction, retried after a conflict."""
+    async def attempt() -> Outcome:
+        async with (uow or deps.uow()) as u:
+            client_id = await locate(u) if locate is not None else cmd.client_id
+            if client_id is None:
+                raise NotFound("client")
+            client = await active_client(u, client_id)
+            await change(u, client)
+            event_ids = await save(u, client, cmd, deps)
+            await u.commit()
+        return Outcome(client.id, event_ids, cmd.correlation_id)
+
+    return await retrying(attempt)
+
+
+def check_owner(client: Client, sender: Organisation | None, what: str) -> None:
     if sender != client.responsible_organisation:
         raise Refused("ownership.client", f"only the responsible organisation ({client.responsible_organisation}) "
                                           f"may {what}")

@@ -10,10 +10,11 @@ from contracts.errors import describe
 from contracts.ingress import PersonalData
 from contracts.vocabulary import Organisation
 from intake.adapters.postgres import PostgresUnitOfWork
+from intake.domain.client import Client
 from intake.domain.errors import NotFound, Refused
 from intake.domain.sources import MUNICIPAL
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, Outcome, _active, _check_owner, _save, retrying
+from intake.service_layer.base import Deps, Outcome, check_owner, on_client
 
 
 async def change_jobseeker_status(cmd: commands.ChangeJobseekerStatus, deps: Deps,
@@ -22,20 +23,15 @@ async def change_jobseeker_status(cmd: commands.ChangeJobseekerStatus, deps: Dep
     if cmd.sender != Organisation.EMPLOYMENT_REGION:
         raise Refused("ownership.jobseeker_status", "only the employment region changes jobseeker status")
 
-    async def attempt() -> Outcome:
-        async with (uow or deps.uow()) as u:
-            client_id = cmd.client_id
-            if client_id is None and cmd.identity_code is not None:
-                client_id = await u.vault.find_by_identity_code(cmd.identity_code)
-            if client_id is None:
-                raise NotFound("client")
-            client = await _active(u, client_id)
-            client.change_jobseeker_status(cmd.registered, on=cmd.on, today=deps.clock.today(), policy=deps.policy)
-            event_ids = await _save(u, client, cmd, deps)
-            await u.commit()
-        return Outcome(client.id, event_ids, cmd.correlation_id)
+    async def locate(u: PostgresUnitOfWork):
+        if cmd.client_id is None and cmd.identity_code is not None:
+            return await u.vault.find_by_identity_code(cmd.identity_code)
+        return cmd.client_id
 
-    return await retrying(attempt)
+    async def change(_: PostgresUnitOfWork, client: Client) -> None:
+        client.change_jobseeker_status(cmd.registered, on=cmd.on, today=deps.clock.today(), policy=deps.policy)
+
+    return await on_client(cmd, deps, change, locate=locate, uow=uow)
 
 
 async def change_home_municipality(cmd: commands.ChangeHomeMunicipality, deps: Deps) -> Outcome:
@@ -44,58 +40,43 @@ async def change_home_municipality(cmd: commands.ChangeHomeMunicipality, deps: D
         raise Refused("ownership.home_municipality", "moves are reported by the municipalities and the "
                                                      "employment region")
 
-    async def attempt() -> Outcome:
-        async with deps.uow() as uow:
-            client = await _active(uow, cmd.client_id)
-            client.move(cmd.municipality, on=cmd.on, today=deps.clock.today(), policy=deps.policy)
-            record = await uow.vault.load(client.id)
-            if record is not None:  # the similarity key includes the municipality
-                await uow.vault.store(client.id, record, client.home_municipality)
-            event_ids = await _save(uow, client, cmd, deps)
-            await uow.commit()
-        return Outcome(client.id, event_ids, cmd.correlation_id)
+    async def change(uow: PostgresUnitOfWork, client: Client) -> None:
+        client.move(cmd.municipality, on=cmd.on, today=deps.clock.today(), policy=deps.policy)
+        record = await uow.vault.load(client.id)
+        if record is not None:  # the similarity key includes the municipality
+            await uow.vault.store(client.id, record, client.home_municipality)
 
-    return await retrying(attempt)
+    return await on_client(cmd, deps, change)
 
 
 async def update_personal_data(cmd: commands.UpdatePersonalData, deps: Deps) -> Outcome:
     """The responsible organisation corrects or completes the vault record; a change of languages is
     published (other services write to the person in them), nothing else is."""
-    async def attempt() -> Outcome:
-        async with deps.uow() as uow:
-            client = await _active(uow, cmd.client_id)
-            _check_owner(client, cmd.sender, "change the person's data")
-            record = await uow.vault.load(client.id)
-            if record is None:
-                raise NotFound("client")
-            code = cmd.changes.get("identity_code")
-            if code is not None and record.person.identity_code not in (None, code):
-                raise Refused("vault.identity_code", "an identity code, once recorded, is not replaced; resolve "
-                                                     "a wrong one as a duplicate")
-            if code is not None and await uow.vault.find_by_identity_code(code) not in (None, client.id):
-                raise Refused("duplicates.identity_code", "another client has this identity code: the person is "
-                                                          "already a client; flag and merge instead")
-            try:
-                person = PersonalData.model_validate({**record.person.model_dump(), **cmd.changes})
-            except ValidationError as exc:
-                raise Refused("input.personal_data", describe(exc)) from None
-            client.change_languages(person.languages)
-            await uow.vault.store(client.id, replace(record, person=person), client.home_municipality)
-            event_ids = await _save(uow, client, cmd, deps)
-            await uow.commit()
-        return Outcome(client.id, event_ids, cmd.correlation_id)
+    async def change(uow: PostgresUnitOfWork, client: Client) -> None:
+        check_owner(client, cmd.sender, "change the person's data")
+        record = await uow.vault.load(client.id)
+        if record is None:
+            raise NotFound("client")
+        code = cmd.changes.get("identity_code")
+        if code is not None and record.person.identity_code not in (None, code):
+            raise Refused("vault.identity_code", "an identity code, once recorded, is not replaced; resolve "
+                                                 "a wrong one as a duplicate")
+        if code is not None and await uow.vault.find_by_identity_code(code) not in (None, client.id):
+            raise Refused("duplicates.identity_code", "another client has this identity code: the person is "
+                                                      "already a client; flag and merge instead")
+        try:
+            person = PersonalData.model_validate({**record.person.model_dump(), **cmd.changes})
+        except ValidationError as exc:
+            raise Refused("input.personal_data", describe(exc)) from None
+        client.change_languages(person.languages)
+        await uow.vault.store(client.id, replace(record, person=person), client.home_municipality)
 
-    return await retrying(attempt)
+    return await on_client(cmd, deps, change)
 
 
 async def end_relationship(cmd: commands.EndRelationship, deps: Deps) -> Outcome:
-    async def attempt() -> Outcome:
-        async with deps.uow() as uow:
-            client = await _active(uow, cmd.client_id)
-            _check_owner(client, cmd.sender, "end the client relationship")
-            client.end_relationship(ended_on=cmd.ended_on, reason=cmd.reason, today=deps.clock.today())
-            event_ids = await _save(uow, client, cmd, deps)
-            await uow.commit()
-        return Outcome(client.id, event_ids, cmd.correlation_id)
+    async def change(_: PostgresUnitOfWork, client: Client) -> None:
+        check_owner(client, cmd.sender, "end the client relationship")
+        client.end_relationship(ended_on=cmd.ended_on, reason=cmd.reason, today=deps.clock.today())
 
-    return await retrying(attempt)
+    return await on_client(cmd, deps, change)

@@ -23,6 +23,13 @@ class Command:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientCommand(Command):
+    """A command about one existing client."""
+
+    client_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class Register(Command):
     """A source reached a person: a new client, or another source for the same person."""
 
@@ -42,36 +49,31 @@ class ChangeJobseekerStatus(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChangeHomeMunicipality(Command):
-    client_id: UUID
+class ChangeHomeMunicipality(ClientCommand):
     municipality: Municipality
     on: date
 
 
 @dataclass(frozen=True, kw_only=True)
-class ResolveDuplicate(Command):
-    client_id: UUID
+class ResolveDuplicate(ClientCommand):
     other_client_id: UUID
     resolution: Literal["merged", "not_duplicate"]
     surviving_client_id: UUID | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EndRelationship(Command):
-    client_id: UUID
+class EndRelationship(ClientCommand):
     ended_on: date
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class Erase(Command):
-    client_id: UUID
+class Erase(ClientCommand):
     basis: Literal["client_request", "retention_expired"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdatePersonalData(Command):
+class UpdatePersonalData(ClientCommand):
     """Correct or complete who the person is; `changes` holds only the fields that change."""
 
-    client_id: UUID
     changes: dict

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from contracts.ingress import PersonalData
-from intake.adapters.vault import VaultRecord
 from intake.domain.errors import Refused
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, Outcome, _active, _save, retrying
+from intake.service_layer.base import Deps, Outcome, active_client, retrying, save
 
 
 async def resolve_duplicate(cmd: commands.ResolveDuplicate, deps: Deps) -> Outcome:
@@ -17,7 +15,7 @@ async def resolve_duplicate(cmd: commands.ResolveDuplicate, deps: Deps) -> Outco
         async with deps.uow() as uow:
             if not await uow.duplicates.is_open(cmd.client_id, cmd.other_client_id):
                 raise Refused("duplicates.open", "the two clients are not flagged as possible duplicates")
-            first, second = await _active(uow, cmd.client_id), await _active(uow, cmd.other_client_id)
+            first, second = await active_client(uow, cmd.client_id), await active_client(uow, cmd.other_client_id)
             if cmd.sender not in (first.responsible_organisation, second.responsible_organisation):
                 raise Refused("ownership.client", "only an organisation responsible for one of the clients may "
                                                   "resolve the pair")
@@ -29,22 +27,11 @@ async def resolve_duplicate(cmd: commands.ResolveDuplicate, deps: Deps) -> Outco
                 kept, gone = await uow.vault.load(survivor.id), await uow.vault.load(merged.id)
                 await uow.vault.erase(merged.id)
                 if kept is not None and gone is not None:
-                    await uow.vault.store(survivor.id, _merged_record(kept, gone), survivor.home_municipality)
+                    await uow.vault.store(survivor.id, kept.merged(gone, prefer_other=False), survivor.home_municipality)
             await uow.duplicates.resolve(first.id, second.id, cmd.resolution, now=now)
-            event_ids = await _save(uow, first, cmd, deps) + await _save(uow, second, cmd, deps)
+            event_ids = await save(uow, first, cmd, deps) + await save(uow, second, cmd, deps)
             await uow.commit()
         return Outcome(cmd.surviving_client_id or first.id, event_ids, cmd.correlation_id)
 
     return await retrying(attempt)
 
-
-def _merged_record(kept: VaultRecord, gone: VaultRecord) -> VaultRecord:
-    a, b = kept.person, gone.person
-    person = a.model_copy(update={
-        "identity_code": a.identity_code or b.identity_code, "address": a.address or b.address,
-        "phone": a.phone or b.phone, "email": a.email or b.email,
-        "languages": list(dict.fromkeys([*a.languages, *b.languages])),
-        "interpreter_needed": a.interpreter_needed or b.interpreter_needed})
-    return VaultRecord(PersonalData.model_validate(person.model_dump()),
-                       min(kept.first_permit_date, gone.first_permit_date),
-                       kept.moved_to_finland_on or gone.moved_to_finland_on, kept.consents + gone.consents)

@@ -6,7 +6,7 @@ import structlog
 
 from intake.domain.errors import NotFound
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, Outcome, _check_owner, _save, retrying
+from intake.service_layer.base import Deps, Outcome, check_owner, retrying, save
 
 log = structlog.get_logger()
 
@@ -22,10 +22,10 @@ async def erase(cmd: commands.Erase, deps: Deps) -> Outcome:
             if client is None:
                 raise NotFound("client")
             if cmd.basis == "client_request":
-                _check_owner(client, cmd.sender, "erase the client on request")
+                check_owner(client, cmd.sender, "erase the client on request")
             client.erase(today=deps.clock.today(), basis=cmd.basis)
             await uow.vault.erase(client.id)
-            event_ids = await _save(uow, client, cmd, deps)
+            event_ids = await save(uow, client, cmd, deps)
             await uow.commit()
         return Outcome(client.id, event_ids, cmd.correlation_id)
 

@@ -9,7 +9,7 @@ The handlers live in sibling modules by use case (`registration`, `changes`, `du
 
 from __future__ import annotations
 
-from intake.service_layer.base import Deps, Outcome, retrying
+from intake.service_layer.base import Deps, Outcome
 from intake.service_layer.changes import (
     change_home_municipality,
     change_jobseeker_status,
@@ -19,7 +19,7 @@ from intake.service_layer.changes import (
 from intake.service_layer.duplicates import resolve_duplicate
 from intake.service_layer.erasure import erase, erase_expired
 from intake.service_layer.jobs import forget_idempotency_keys, review_responsibilities
-from intake.service_layer.registration import register, under_23
+from intake.service_layer.registration import register
 
 __all__ = [
     "Deps",
@@ -27,12 +27,10 @@ __all__ = [
     "change_home_municipality",
     "change_jobseeker_status",
     "end_relationship",
-    "forget_idempotency_keys",
     "erase",
     "erase_expired",
+    "forget_idempotency_keys",
     "register",
     "resolve_duplicate",
-    "retrying",
     "review_responsibilities",
-    "under_23",
 ]

@@ -4,14 +4,15 @@ forgetting idempotency keys."""
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 import structlog
 
 from contracts.vocabulary import Municipality
+from intake.adapters.postgres import PostgresUnitOfWork
+from intake.domain.client import Client
 from intake.domain.responsibility import responsible_organisation
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, _active, _save, retrying
+from intake.service_layer.base import Deps, on_client
 
 log = structlog.get_logger()
 
@@ -22,18 +23,13 @@ async def review_responsibilities(deps: Deps) -> int:
     async with deps.uow() as uow:
         candidates = await uow.clients.not_with(
             {m: responsible_organisation(False, m, today, deps.policy.agreements).organisation for m in Municipality})
+
+    async def review(_: PostgresUnitOfWork, client: Client) -> None:
+        client.review_responsibility(today=today, policy=deps.policy)
+
     for client_id in candidates:
-        cmd = commands.Command(sender=None)
-
-        async def attempt(client_id: UUID = client_id, cmd: commands.Command = cmd) -> int:
-            async with deps.uow() as uow:
-                client = await _active(uow, client_id)
-                client.review_responsibility(today=today, policy=deps.policy)
-                changed = len(await _save(uow, client, cmd, deps))
-                await uow.commit()
-            return changed
-
-        moved += bool(await retrying(attempt))
+        outcome = await on_client(commands.ClientCommand(sender=None, client_id=client_id), deps, review)
+        moved += bool(outcome.event_ids)
     if moved:
         log.info("responsibility reviewed after an agreement change", moved=moved)
     return moved

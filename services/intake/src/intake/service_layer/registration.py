@@ -16,7 +16,7 @@ from intake.domain import sources
 from intake.domain.client import Client, years_later
 from intake.domain.errors import Refused
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, Outcome, _active, _save, retrying
+from intake.service_layer.base import Deps, Outcome, active_client, retrying, save
 
 log = structlog.get_logger()
 
@@ -42,7 +42,7 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
         raise Refused("input.date_of_birth", "date_of_birth must not be in the future")
     young = under_23(person, today)
     async with uow:
-        digest = _request_digest(uow, cmd)
+        digest = _request_digest(uow, cmd) if cmd.idempotency_key is not None else b""
         if cmd.idempotency_key is not None:
             earlier = await uow.idempotency.find(str(cmd.sender), cmd.idempotency_key)
             if earlier is not None:
@@ -50,13 +50,13 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
         existing = None
         if person.identity_code is not None:
             found = await uow.vault.find_by_identity_code(person.identity_code)
-            existing = await _active(uow, found) if found is not None else None
+            existing = await active_client(uow, found) if found is not None else None
         if existing is not None:
             client, created, flagged = existing, False, ()
             client.add_source(registration, under_23=young, today=today, policy=deps.policy)
             client.change_languages([*client.languages, *person.languages])
             before = await uow.vault.load(client.id)
-            await uow.vault.store(client.id, _updated_record(before, cmd, today), client.home_municipality)
+            await uow.vault.store(client.id, _updated_record(before, cmd), client.home_municipality)
         else:
             client = Client.register(cmd.client_id, registration, languages=person.languages, under_23=young,
                                      today=today, policy=deps.policy)
@@ -65,8 +65,8 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
             for other in flagged:
                 client.flag_possible_duplicate(other, "name_and_birth_date")
                 await uow.duplicates.flag(client.id, other, "name_and_birth_date", now=now)
-            await uow.vault.store(client.id, _updated_record(None, cmd, today), registration.home_municipality)
-        event_ids = await _save(uow, client, cmd, deps)
+            await uow.vault.store(client.id, _updated_record(None, cmd), registration.home_municipality)
+        event_ids = await save(uow, client, cmd, deps)
         outcome = Outcome(client.id, event_ids, cmd.correlation_id, created, flagged)
         if cmd.idempotency_key is not None:  # a concurrent twin fails here, is retried and replays this
             await uow.idempotency.save(str(cmd.sender), cmd.idempotency_key, digest, _to_json(outcome))
@@ -98,25 +98,12 @@ def _to_json(outcome: Outcome) -> dict:
             "possible_duplicates": [str(d) for d in outcome.possible_duplicates]}
 
 
-def _updated_record(before: VaultRecord | None, cmd: commands.Register, today: date) -> VaultRecord:
+def _updated_record(before: VaultRecord | None, cmd: commands.Register) -> VaultRecord:
     """The vault record after this registration: newer contact details win, nothing known is lost,
     and the earliest permit date is kept (the window runs from the *first* permit)."""
-    new, registration = cmd.person, cmd.registration
+    registration = cmd.registration
     consents: tuple[Consent, ...] = ()
     if isinstance(registration, AuthorityContact) and registration.consent_given_on is not None:
         consents = (Consent(str(cmd.sender), registration.consent_given_on),)
-    if before is None:
-        return VaultRecord(new, registration.first_permit_date, registration.moved_to_finland_on, consents)
-    old = before.person
-    person = old.model_copy(update={
-        "name": new.name,
-        "identity_code": old.identity_code or new.identity_code,
-        "address": new.address or old.address,
-        "phone": new.phone or old.phone,
-        "email": new.email or old.email,
-        "languages": list(dict.fromkeys([*old.languages, *new.languages])),
-        "interpreter_needed": old.interpreter_needed or new.interpreter_needed,
-    })
-    return VaultRecord(PersonalData.model_validate(person.model_dump()),
-                       min(before.first_permit_date, registration.first_permit_date),
-                       before.moved_to_finland_on or registration.moved_to_finland_on, before.consents + consents)
+    new = VaultRecord(cmd.person, registration.first_permit_date, registration.moved_to_finland_on, consents)
+    return new if before is None else before.merged(new, prefer_other=True)

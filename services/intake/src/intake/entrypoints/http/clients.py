@@ -19,9 +19,9 @@ from intake.entrypoints.http.common import (
     PurposeHeader,
     Reader,
     Registrar,
-    _accessor,
-    _done,
-    _organisation,
+    accessor_of,
+    answer,
+    organisation_of,
 )
 from intake.entrypoints.schemas import (
     AccessLogEntry,
@@ -88,7 +88,7 @@ async def client_events(client_id: UUID, caller: Reader, deps: Deps) -> list[Str
 async def client_personal_data(client_id: UUID, caller: Officer, deps: Deps, purpose: PurposeHeader) -> PersonalData:
     """The person's data from the vault, for an officer of the responsible organisation; logged."""
     await _summary_for(caller, deps, client_id, luvn_may=False)
-    record = await views.personal_data(deps.uow(), client_id, _accessor(caller, purpose), ALL_FIELDS)
+    record = await views.personal_data(deps.uow(), client_id, accessor_of(caller, purpose), ALL_FIELDS)
     return record.person
 
 
@@ -100,9 +100,9 @@ async def change_personal_data(client_id: UUID, body: PersonalDataChanges, calle
     changes = body.changes()
     if not changes:
         raise HTTPException(422, [{"loc": ["body"], "type": "value_error", "msg": "name at least one field to change"}])
-    cmd = commands.UpdatePersonalData(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+    cmd = commands.UpdatePersonalData(sender=organisation_of(caller), actor=caller.actor, client_id=client_id,
                                       changes=changes, correlation_id=correlation_id or uuid4())
-    return _done(await handlers.update_personal_data(cmd, deps.handler_deps))
+    return answer(await handlers.update_personal_data(cmd, deps.handler_deps))
 
 
 @router.get("/{client_id}/access-log", response_model=list[AccessLogEntry])
@@ -116,35 +116,35 @@ async def client_access_log(client_id: UUID, caller: Officer, deps: Deps) -> lis
 async def jobseeker_status(client_id: UUID, body: JobseekerStatusBody, caller: Registrar, deps: Deps,
                            correlation_id: CorrelationHeader = None) -> Done:
     """The employment region registers or ends the person's jobseeker status; responsibility follows (R5)."""
-    cmd = commands.ChangeJobseekerStatus(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+    cmd = commands.ChangeJobseekerStatus(sender=organisation_of(caller), actor=caller.actor, client_id=client_id,
                                          registered=body.registered, on=body.on,
                                          correlation_id=correlation_id or uuid4())
-    return _done(await handlers.change_jobseeker_status(cmd, deps.handler_deps))
+    return answer(await handlers.change_jobseeker_status(cmd, deps.handler_deps))
 
 
 @router.post("/{client_id}/home-municipality", response_model=Done)
 async def home_municipality(client_id: UUID, body: HomeMunicipalityBody, caller: Registrar, deps: Deps,
                             correlation_id: CorrelationHeader = None) -> Done:
     """The person moved within the region; responsibility follows the new municipality's agreements (R5)."""
-    cmd = commands.ChangeHomeMunicipality(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+    cmd = commands.ChangeHomeMunicipality(sender=organisation_of(caller), actor=caller.actor, client_id=client_id,
                                           municipality=body.home_municipality, on=body.on,
                                           correlation_id=correlation_id or uuid4())
-    return _done(await handlers.change_home_municipality(cmd, deps.handler_deps))
+    return answer(await handlers.change_home_municipality(cmd, deps.handler_deps))
 
 
 @router.post("/{client_id}/relationship-end", response_model=Done)
 async def relationship_end(client_id: UUID, body: RelationshipEndBody, caller: Officer, deps: Deps,
                            correlation_id: CorrelationHeader = None) -> Done:
     """The client relationship ended; the person's data is erased 4 years later (R29)."""
-    cmd = commands.EndRelationship(sender=_organisation(caller), actor=caller.actor, client_id=client_id,
+    cmd = commands.EndRelationship(sender=organisation_of(caller), actor=caller.actor, client_id=client_id,
                                    ended_on=body.ended_on, reason=body.reason, correlation_id=correlation_id or uuid4())
-    return _done(await handlers.end_relationship(cmd, deps.handler_deps))
+    return answer(await handlers.end_relationship(cmd, deps.handler_deps))
 
 
 @router.post("/{client_id}/erasure", response_model=Done)
 async def erasure(client_id: UUID, body: ErasureBody, caller: Officer, deps: Deps,
                   correlation_id: CorrelationHeader = None) -> Done:
     """Erase the person's data on their request: the data key is destroyed and `ClientErased` published."""
-    cmd = commands.Erase(sender=_organisation(caller), actor=caller.actor, client_id=client_id, basis=body.basis,
+    cmd = commands.Erase(sender=organisation_of(caller), actor=caller.actor, client_id=client_id, basis=body.basis,
                          correlation_id=correlation_id or uuid4())
-    return _done(await handlers.erase(cmd, deps.handler_deps))
+    return answer(await handlers.erase(cmd, deps.handler_deps))

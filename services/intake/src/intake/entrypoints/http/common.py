@@ -31,16 +31,16 @@ PurposeHeader = Annotated[str, Header(alias="X-Purpose", pattern=r"^[a-z][a-z0-9
                                                   "written to the client's access log.")]
 
 
-def _organisation(caller: Caller) -> Organisation:
+def organisation_of(caller: Caller) -> Organisation:
     try:
         return Organisation(caller.principal)
     except ValueError:
         raise HTTPException(403, f"{caller.principal} is not an organisation") from None
 
 
-def _accessor(caller: Caller, purpose: str) -> Accessor:
+def accessor_of(caller: Caller, purpose: str) -> Accessor:
     return Accessor(caller.principal, caller.role, caller.key_id, purpose)
 
 
-def _done(outcome: handlers.Outcome) -> Done:
+def answer(outcome: handlers.Outcome) -> Done:
     return Done(client_id=outcome.client_id, event_ids=list(outcome.event_ids), correlation_id=outcome.correlation_id)

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from fastapi import APIRouter, HTTPException
 
-from intake.entrypoints.http.common import CorrelationHeader, Deps, Officer, Reader, _done, _organisation
+from intake.entrypoints.http.common import CorrelationHeader, Deps, Officer, Reader, answer, organisation_of
 from intake.entrypoints.schemas import Done, DuplicateFlag, DuplicateResolutionBody
 from intake.service_layer import commands, handlers, views
 
@@ -27,8 +27,8 @@ async def resolve_duplicate(body: DuplicateResolutionBody, caller: Officer, deps
     if (body.resolution == "merged") != (body.surviving_client_id is not None):
         raise HTTPException(422, [{"loc": ["body", "surviving_client_id"], "type": "value_error",
                                    "msg": "required when merged, and only then"}])
-    cmd = commands.ResolveDuplicate(sender=_organisation(caller), actor=caller.actor, client_id=body.client_id,
+    cmd = commands.ResolveDuplicate(sender=organisation_of(caller), actor=caller.actor, client_id=body.client_id,
                                     other_client_id=body.other_client_id, resolution=body.resolution,
                                     surviving_client_id=body.surviving_client_id,
                                     correlation_id=correlation_id or uuid4())
-    return _done(await handlers.resolve_duplicate(cmd, deps.handler_deps))
+    return answer(await handlers.resolve_duplicate(cmd, deps.handler_deps))

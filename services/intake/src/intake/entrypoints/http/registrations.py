@@ -11,7 +11,7 @@ from contracts import sealing
 from contracts.ingress import PersonalData
 from intake.entrypoints import public
 from intake.entrypoints.dependencies import Services
-from intake.entrypoints.http.common import CorrelationHeader, Deps, IdempotencyHeader, Registrar, _organisation
+from intake.entrypoints.http.common import CorrelationHeader, Deps, IdempotencyHeader, Registrar, organisation_of
 from intake.entrypoints.schemas import (
     AuthorityContactRequest,
     IngressKey,
@@ -33,7 +33,7 @@ async def _register(body, caller: Caller, deps: Services, correlation_id: UUID |
                     response: Response) -> RegistrationAccepted:
     registration = type(body).__base__.model_validate(body.model_dump(exclude={"person"}))
     person = PersonalData.model_validate(body.person.model_dump())
-    cmd = commands.Register(sender=_organisation(caller), actor=caller.actor, registration=registration,
+    cmd = commands.Register(sender=organisation_of(caller), actor=caller.actor, registration=registration,
                             person=person, correlation_id=correlation_id or uuid4(), idempotency_key=idempotency_key)
     done = await handlers.register(cmd, deps.handler_deps)
     if done.replayed:
