@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := intake assessment planning guidance notifications audit
-PACKAGES := contracts libs $(addprefix services/,$(SERVICES))
+PACKAGES := contracts libs $(addprefix services/,$(SERVICES)) guide
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
 .PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean
