@@ -6,7 +6,6 @@ language (/guide/sv/help); /guide/ sends the reader to the first choice of their
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,22 +68,16 @@ def _service_rows(services: list[ServiceInfo], language: str, _: i18n.Translator
     return rows
 
 
-def create_router(source: CatalogueSource, settings: GuideSettings) -> FastAPI:
-    """The guide as an ASGI app to mount at /guide (its own routes, error pages and headers)."""
-    http: dict[str, httpx.AsyncClient] = {}
+def create_router(source: CatalogueSource, settings: GuideSettings,
+                  intake_client: httpx.AsyncClient | None = None) -> FastAPI:
+    """The guide as an ASGI app to mount at /guide (its own routes, error pages and headers).
+    `intake_client`: the HTTP client for intake (tests pass one); by default the guide opens its own."""
+    http: dict[str, httpx.AsyncClient] = {} if intake_client is None else {"intake": intake_client}
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI):
-        http["intake"] = httpx.AsyncClient(timeout=settings.intake_timeout_s)
-        try:
-            yield
-        finally:
-            await http.pop("intake").aclose()
-
-    app = FastAPI(title="Public guide", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(title="Public guide", docs_url=None, redoc_url=None, openapi_url=None)
 
     def client() -> httpx.AsyncClient:
-        if "intake" not in http:  # mounted apps' lifespans do not run under every server: open on first use
+        if "intake" not in http:  # opened on first use and kept for the process (a mounted app has no lifespan)
             http["intake"] = httpx.AsyncClient(timeout=settings.intake_timeout_s)
         return http["intake"]
 
