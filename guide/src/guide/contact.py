@@ -41,7 +41,10 @@ class Form:
 
 def parse(body: bytes) -> Form:
     """The posted fields we know, each as its last value, stripped; unknown fields are ignored."""
-    raw = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=50)
+    try:
+        raw = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=50)
+    except ValueError:  # more fields than any form of ours has: nothing of it is read
+        return Form()
     return Form({name: raw[name][-1].strip() for name in FIELDS if name in raw})
 
 
