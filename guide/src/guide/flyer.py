@@ -65,7 +65,7 @@ def svg(languages: Sequence[str], base_url: str) -> bytes:
         common = f'lang="{language}" direction="{"rtl" if rtl else "ltr"}" text-anchor="{anchor}" x="{x}"'
         parts.append(f'<text {common} y="{y}" font-size="{title_size}" font-weight="bold">{escape(title)}</text>')
         y += title_size * 0.9
-        for line in _wrap(lead + ("" if single else " " + scan), 34 if single else 70):
+        for line in _wrap(lead + ("" if single else " " + scan), 34 if single else 62):
             parts.append(f'<text {common} y="{y}" font-size="{lead_size}">{escape(line)}</text>')
             y += lead_size * 1.35
         if single:
@@ -111,7 +111,7 @@ def pdf(languages: Sequence[str], base_url: str) -> bytes:
     doc.add_page()
     doc.set_margins(18, 18, 18)
     doc.set_y(18)
-    title_size, lead_size = (30, 17) if single else (15, 10)
+    title_size, lead_size = (30, 17) if single else (17, 11.5)
     for language in languages:
         title, lead, scan = _texts(language)
         rtl = i18n.direction(language) == "rtl"

@@ -174,9 +174,12 @@ def create_router(source: CatalogueSource, settings: GuideSettings,
     @app.post("/{language}/contact", response_class=HTMLResponse, include_in_schema=False)
     async def contact_send(request: Request, language: str) -> HTMLResponse:
         language = known(language)
-        body = await request.body()
-        if len(body) > settings.max_form_bytes:
-            raise HTTPException(413)
+        body = bytearray()
+        async for chunk in request.stream():  # read no more than a form of ours can be
+            body += chunk
+            if len(body) > settings.max_form_bytes:
+                raise HTTPException(413)
+        body = bytes(body)
         form = contact.parse(body)
         shown = i18n.page_language(language, "contact")
         payload = contact.check(form, shown)
