@@ -44,7 +44,8 @@ def policy_from(settings: IntakeSettings) -> Policy:
     book = default_agreement_book(hango_from=settings.hango_agreement_from, inga_status=settings.inga_agreement_status,
                                   inga_from=settings.inga_agreement_from)
     return Policy(book, WorkingDays(saturday_is_working=settings.saturday_is_working_day),
-                  settings.assessment_target_working_days)
+                  settings.assessment_target_working_days, settings.claim_objection_working_days,
+                  settings.handover_protection_days)
 
 
 def private_keys(settings: IntakeSettings) -> tuple[str, ...]:
@@ -89,13 +90,14 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
 
 
 async def run_jobs(deps: handlers.Deps, interval_s: float) -> None:
-    """R29's erasure at the end of retention, handing clients over when an agreement changes, and
-    forgetting idempotency keys after 7 days."""
+    """R29's erasure at the end of retention, handing clients over when an agreement changes, claims
+    unopposed past their deadline, and forgetting idempotency keys after 7 days."""
     while True:
         try:
             while await handlers.erase_expired(deps):
                 pass
             await handlers.review_responsibilities(deps)
+            await handlers.accept_unopposed_claims(deps)
             await handlers.forget_idempotency_keys(deps)
         except Exception as exc:  # noqa: BLE001 - the next round tries again; the error is logged
             log.error("scheduled job failed", error=type(exc).__name__)

@@ -16,6 +16,7 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from backbone import auth, db
+from backbone.serve import uvicorn_config
 from backbone.app import RUNTIME_MIGRATIONS
 from contracts.topics import all_topics
 from intake.bootstrap import MIGRATIONS, build
@@ -46,8 +47,7 @@ async def intake_db(infra) -> AsyncIterator[asyncpg.Pool]:
 @asynccontextmanager
 async def serving(settings: IntakeSettings) -> AsyncIterator[str]:
     """Intake built from `settings` and served by uvicorn in this process; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(build(settings), host="127.0.0.1", port=settings.http_port,
-                                           log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(build(settings), settings, host="127.0.0.1"))
     serving_task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 90
     while not server.started:  # set once start-up (migrations, Kafka, relay) has finished

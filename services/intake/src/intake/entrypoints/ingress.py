@@ -22,7 +22,7 @@ from contracts.topics import ORGANISATIONS, ingress_topic
 from contracts.vocabulary import Organisation
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
-from intake.domain.errors import NotFound, Refused
+from intake.domain.errors import NotFound, Refused, Unchanged
 from intake.service_layer import commands, handlers
 
 log = structlog.get_logger()
@@ -78,5 +78,9 @@ async def apply_message(conn: asyncpg.Connection, message: IngressMessage, sende
         except NotFound:
             raise Refused("ingress.unknown_person", "no client has this identity code; register the person "
                                                     "first") from None
+        except Unchanged as exc:  # the status is as the message says already: nothing to do, nothing lost
+            log.info("ingress message changed nothing", message_id=str(message.message_id), type=message.type,
+                     sender=sender, rule=exc.rule)
+            return
     log.info("ingress message applied", message_id=str(message.message_id), type=message.type, sender=sender,
              client_id=str(outcome.client_id))
