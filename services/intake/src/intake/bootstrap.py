@@ -1,7 +1,8 @@
 """Builds intake's app: the only place that wires pools, brokers, keys and handlers together.
 
 Building needs neither Kafka nor PostgreSQL; they are connected at start-up, so the app (and its
-AsyncAPI document) can be built offline. It does need the vault's keys: intake refuses to start
+AsyncAPI document) can be built offline. At start-up, before anything is served or applied, every
+erasure on intake's own topic that the database does not know (a restored backup) is applied again. It does need the vault's keys: intake refuses to start
 without them rather than keep personal data unencrypted.
 """
 
@@ -21,6 +22,7 @@ from backbone.workdays import WorkingDays
 from contracts.envelope import Envelope
 from contracts.events.intake import EVENTS
 from contracts.topics import event_topic
+from intake.adapters import erasure_log
 from intake.adapters.clock import SystemClock
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
@@ -30,7 +32,7 @@ from intake.domain.client import Policy
 from intake.entrypoints import http, ingress
 from intake.entrypoints.dependencies import Services
 from intake.entrypoints.public import RateLimit
-from intake.service_layer import handlers
+from intake.service_layer import handlers, restore
 from intake.service_layer.ports import Clock
 
 if TYPE_CHECKING:  # imported by backbone.app at run time; importing it here first only adds a deprecation warning
@@ -63,7 +65,13 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(holder["ctx"].pool, keys), clock=clock or SystemClock(),
                          policy=policy_from(settings))
 
+    erasures_reapplied = asyncio.Event()  # the ingress inbox waits for it: nothing is applied before
+
     async def start_jobs(ctx: ServiceContext) -> None:
+        own_topic = event_topic("intake")
+        await restore.reapply_erasures(deps, own_topic,
+                                       lambda start: erasure_log.read_erasures(settings, own_topic, start))
+        erasures_reapplied.set()
         ctx.extra["jobs"] = asyncio.create_task(run_jobs(deps, settings.retention_check_interval_s), name="jobs")
 
     async def stop_jobs(ctx: ServiceContext) -> None:
@@ -74,7 +82,8 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
                 await task
 
     app, ctx = create_service_app(settings, title="Intake", migrations=MIGRATIONS,
-                                  subscriptions=[ingress.subscription(deps, keys, ingress_keys)],
+                                  subscriptions=[ingress.subscription(deps, keys, ingress_keys,
+                                                                      ready=erasures_reapplied)],
                                   on_startup=start_jobs, on_shutdown=stop_jobs)
     holder["ctx"] = ctx
     app.description = ("Registers clients from every source, decides eligibility and responsibility, keeps the "

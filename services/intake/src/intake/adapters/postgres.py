@@ -204,6 +204,24 @@ class PostgresIdempotency:
         return int((await self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", moment)).split()[-1])
 
 
+class PostgresReplayOffsets:
+    """How far intake has read a topic of its own back (the erasure replay after a restore)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, topic: str) -> dict[int, int]:
+        rows = await self.conn.fetch("SELECT partition, next_offset FROM erasure_replay_offsets WHERE topic = $1",
+                                     topic)
+        return {r["partition"]: r["next_offset"] for r in rows}
+
+    async def save(self, topic: str, offsets: dict[int, int]) -> None:
+        await self.conn.executemany(
+            """INSERT INTO erasure_replay_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+               ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset""",
+            [(topic, p, o) for p, o in offsets.items()])
+
+
 class PostgresUnitOfWork:
     """One transaction per `async with`, rolled back unless committed.
 
@@ -227,6 +245,7 @@ class PostgresUnitOfWork:
         self.vault = PostgresVault(self._conn, self.keys)
         self.duplicates = PostgresDuplicates(self._conn)
         self.idempotency = PostgresIdempotency(self._conn)
+        self.replay_offsets = PostgresReplayOffsets(self._conn)
         return self
 
     @property

@@ -294,6 +294,14 @@ class Client:
             raise Refused("R29", "the retention period has not ended: 4 years after the client relationship ends")
         self._record(ClientErased(erased_on=today, basis=basis))
 
+    def erase_again(self, *, today: date, basis: Literal["client_request", "retention_expired"]) -> bool:
+        """Re-apply an erasure that was decided and published before the database was restored from a
+        backup: no rule is asked again (it was decided). False when the client is erased already."""
+        if self.erased:
+            return False
+        self._record(ClientErased(erased_on=today, basis=basis))
+        return True
+
     # --- state -----------------------------------------------------------------------------------
 
     @classmethod

@@ -8,6 +8,7 @@ intake's dead-letter topic with the reason (field names and rule ids, never valu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid5
@@ -49,8 +50,12 @@ class Received:
         return cls(IngressMessage.from_bytes(raw), SENDERS[topic])
 
 
-def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str]) -> Subscription:
+def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str], *,
+                 ready: asyncio.Event | None = None) -> Subscription:
+    """`ready`: set once start-up has re-applied the erasures of a restore; nothing is applied before."""
     async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
+        if ready is not None:
+            await ready.wait()
         for delivery in deliveries:
             received = delivery.envelope
             await apply_message(conn, received.message, received.sender, deps, keys, private_keys)
