@@ -25,8 +25,8 @@ import asyncpg
 
 from backbone import auth
 from contracts.ingress import identity_code
+from backbone.clock import today_in_finland
 from contracts.topics import OPERATOR
-from intake.adapters.clock import today_in_finland
 from intake.config import IntakeSettings
 
 # (first name, surname meaning "example", language, second language)

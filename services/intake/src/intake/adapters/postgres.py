@@ -10,9 +10,9 @@ from uuid import UUID
 import asyncpg
 
 from backbone import eventstore
+from backbone.clock import FINLAND
 from contracts.envelope import Envelope
 from contracts.registry import decode
-from intake.adapters.clock import FINLAND
 from intake.adapters.vault import PostgresVault, VaultCrypto
 from intake.domain.client import Client
 

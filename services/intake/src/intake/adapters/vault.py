@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from contracts.ingress import PersonalData
-from intake.adapters import crypto
+from backbone import crypto
 from intake.domain.errors import Refused
 
 
