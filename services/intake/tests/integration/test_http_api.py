@@ -6,7 +6,6 @@ import asyncio
 import json
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from backbone import auth
@@ -14,43 +13,12 @@ from contracts.envelope import Envelope
 from contracts.topics import event_topic
 from intake import demo
 from services.intake.tests.factories import PATHS, SENDERS, body
-from services.intake.tests.integration.conftest import bearer, tail
+from services.intake.tests.integration.conftest import patch_person, register, stream_types, tail
 from tests.support.people import invent
 
 pytestmark = pytest.mark.integration
 
 ORGANISATION_SOURCES = [s for s in PATHS if s != "own_request"]
-
-
-@pytest.fixture
-async def http(intake_url):
-    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def as_(http, tokens):
-    """`await as_(principal, role)`: headers authenticating as that principal and role."""
-    async def headers(principal: str, role: str = "system") -> dict[str, str]:
-        return bearer(await tokens(principal, role))
-    return headers
-
-
-async def register(http, as_, source: str, person=None, sender: str | None = None, **overrides) -> httpx.Response:
-    return await http.post(PATHS[source], json=body(source, person, **overrides),
-                           headers=await as_(sender or SENDERS[source]))
-
-
-async def patch_person(http, client_id: str, headers: dict, changes: dict) -> httpx.Response:
-    """Change the person's data as an officer does: read it (for its ETag), then PATCH with If-Match."""
-    read = await http.get(f"/clients/{client_id}/personal-data", headers={**headers, "X-Purpose": "correction"})
-    return await http.patch(f"/clients/{client_id}/personal-data", json=changes,
-                            headers={**headers, "If-Match": read.headers.get("etag", '"none"')})
-
-
-async def stream_types(intake_db, client_id) -> list[str]:
-    rows = await intake_db.fetch("SELECT type FROM event_store WHERE stream_id = $1 ORDER BY version", UUID(client_id))
-    return [r["type"] for r in rows]
 
 
 class TestAuthentication:
