@@ -19,7 +19,9 @@ from contracts.events.intake import (
 )
 from intake.domain.client import Client, Policy
 from intake.domain.errors import Refused, Unchanged
-from services.intake.tests.factories import TODAY, registration
+from intake.service_layer.registration import proposed_values
+from services.intake.tests.factories import TODAY, personal, registration
+from tests.support.people import invent
 
 pytestmark = pytest.mark.unit
 
@@ -209,3 +211,13 @@ class TestHandoverProtection:
 def only_one(client: Client, kind: type):
     [event] = [e for e in client.pending if isinstance(e, kind)]
     return event
+
+
+class TestProposedValues:
+    def test_only_what_differs_is_proposed_languages_as_the_union_and_nothing_when_all_agree(self):
+        known = personal(invent(languages=("ar",)))
+        sent = known.model_copy(update={"email": "other.address@example.org", "languages": ["ar", "en"],
+                                        "phone": None})
+
+        assert proposed_values(known, sent) == {"email": "other.address@example.org", "languages": ["ar", "en"]}
+        assert proposed_values(known, known) == {}
