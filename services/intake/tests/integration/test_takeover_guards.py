@@ -278,3 +278,17 @@ class TestPersonalDataEdits:
         assert stale.status_code == 412
         read = (await http.get(f"/clients/{client}/personal-data", headers={**officer, "X-Purpose": "check"})).json()
         assert read["email"] == "first.edit@example.org"
+
+    async def test_an_edit_racing_an_erasure_never_brings_the_persons_data_back(self, http, as_, intake_db):
+        officer = await as_("raseborg", "officer")
+        for _ in range(5):
+            client = await raseborg_client(http, as_)
+            read = await http.get(f"/clients/{client}/personal-data", headers={**officer, "X-Purpose": "correction"})
+
+            edit, erasure = await asyncio.gather(
+                http.patch(f"/clients/{client}/personal-data", json={"email": "late.edit@example.org"},
+                           headers={**officer, "If-Match": read.headers["etag"]}),
+                http.post(f"/clients/{client}/erasure", headers=officer, json={"basis": "client_request"}))
+
+            assert erasure.status_code == 200 and edit.status_code in (200, 404, 422), edit.text
+            assert await intake_db.fetchval("SELECT count(*) FROM vault_keys WHERE client_id = $1", UUID(client)) == 0

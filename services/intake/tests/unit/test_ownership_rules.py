@@ -98,6 +98,18 @@ class TestClaims:
         assert [type(e) for e in client.pending] == [ResponsibilityClaimed, ClaimObjected, ResponsibilityClaimed]
         assert client.responsible_organisation == "raseborg"
 
+    def test_a_move_the_responsible_organisation_records_decides_an_open_claim(self):
+        accepted, elsewhere = raseborg_client(), raseborg_client()
+        claimed(accepted), claimed(elsewhere)
+
+        accepted.move("inga", on=TODAY, today=TODAY, policy=POLICY)
+        elsewhere.move("hango", on=TODAY, today=TODAY, policy=POLICY)
+
+        assert only_one(accepted, ClaimAccepted).accepted_by == "responsible_organisation"
+        assert only_one(elsewhere, ClaimObjected).reason == "moved_elsewhere"
+        assert accepted.open_claim is None and elsewhere.open_claim is None
+        assert (accepted.responsible_organisation, elsewhere.home_municipality) == ("inga", "hango")
+
     def test_a_second_claim_while_one_is_open_is_refused(self):
         client = raseborg_client()
         claimed(client)

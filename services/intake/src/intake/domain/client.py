@@ -183,12 +183,16 @@ class Client:
     def move(self, municipality: Municipality, *, on: date, today: date, policy: Policy) -> None:
         """A new home municipality, recorded by the organisation responsible today (the service layer
         checks who): its services (or its agreed provider) take over, unless the employment region
-        is responsible (R5). An open claim for that municipality is thereby accepted."""
+        is responsible (R5). An open claim is thereby decided: accepted if it named this municipality,
+        objected to (`moved_elsewhere`) if not, so it cannot take effect later over the recorded move."""
         self._check_active()
         if municipality == self.home_municipality:
             raise Unchanged("unchanged.home_municipality", "the client lives in this municipality already")
-        if self.open_claim is not None and self.open_claim.municipality == municipality:
-            self._record(ClaimAccepted(claim_id=self.open_claim.claim_id, accepted_by="responsible_organisation"))
+        if self.open_claim is not None:  # the move decides the open claim: accepted, or moved elsewhere
+            claim = self.open_claim.claim_id
+            self._record(ClaimAccepted(claim_id=claim, accepted_by="responsible_organisation")
+                         if self.open_claim.municipality == municipality
+                         else ClaimObjected(claim_id=claim, reason="moved_elsewhere"))
         self._record(ClientDetailsChanged(home_municipality=municipality))
         self._reassign(on, today, policy, ResponsibilityReason.MOVED_TO_ANOTHER_MUNICIPALITY)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 
 from contracts.errors import describe
@@ -22,6 +23,8 @@ from intake.domain.errors import NotFound, PreconditionFailed, Refused
 from intake.domain.sources import MUNICIPAL
 from intake.service_layer import commands
 from intake.service_layer.base import Deps, Outcome, check_owner, on_client
+
+log = structlog.get_logger()
 
 
 async def change_jobseeker_status(cmd: commands.ChangeJobseekerStatus, deps: Deps,
@@ -89,12 +92,19 @@ async def accept_unopposed_claims(deps: Deps) -> int:
     today = deps.clock.today()
     async with deps.uow() as uow:
         due = await uow.clients.claims_past_deadline(today)
+    accepted = 0
     for client_id, claim_id in due:
         async def change(_: PostgresUnitOfWork, client: Client, claim_id=claim_id) -> None:
             client.accept_claim(claim_id, by="deadline", today=today, policy=deps.policy)
 
-        await on_client(commands.ClientCommand(sender=None, client_id=client_id), deps, change)
-    return len(due)
+        try:
+            await on_client(commands.ClientCommand(sender=None, client_id=client_id), deps, change)
+            accepted += 1
+        except (Refused, NotFound) as exc:  # decided or gone meanwhile: the others still take effect
+            log.info("unopposed claim not applied", client_id=str(client_id), error=type(exc).__name__)
+    if accepted:
+        log.info("unopposed claims took effect", count=accepted)
+    return accepted
 
 
 async def apply_changes(uow: PostgresUnitOfWork, client: Client, changes: dict) -> None:
