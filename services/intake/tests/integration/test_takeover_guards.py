@@ -292,3 +292,16 @@ class TestPersonalDataEdits:
 
             assert erasure.status_code == 200 and edit.status_code in (200, 404, 422), edit.text
             assert await intake_db.fetchval("SELECT count(*) FROM vault_keys WHERE client_id = $1", UUID(client)) == 0
+
+
+async def test_a_senders_newer_proposed_change_replaces_its_older_open_one(http, as_):
+    person = invent()
+    client = await raseborg_client(http, as_, person)
+    officer = {**await as_("raseborg", "officer"), "X-Purpose": "check"}
+
+    for n in range(3):
+        await register(http, as_, "authority_contact", person, home_municipality="raseborg",
+                       person_overrides={"email": f"attempt.{n}@example.org"})
+
+    proposed = (await http.get(f"/clients/{client}/proposed-changes", headers=officer)).json()
+    assert [(p["proposed_by"], p["values"]["email"]) for p in proposed] == [("luvn", "attempt.2@example.org")]

@@ -196,9 +196,12 @@ class PostgresIdempotency:
             principal, key, digest, json.dumps(outcome))
 
     async def forget_client(self, client_id: UUID) -> int:
-        """Forget the answers about an erased client: their digests cover the person's data."""
-        return int((await self.conn.execute("DELETE FROM idempotency_keys WHERE outcome ->> 'client_id' = $1",
-                                            str(client_id))).split()[-1])
+        """Forget the answers about an erased client, and about the clients merged into it: their digests
+        cover the person's data."""
+        return int((await self.conn.execute(
+            """DELETE FROM idempotency_keys WHERE outcome ->> 'client_id' IN (
+                   SELECT $1::text UNION SELECT client_id::text FROM clients WHERE merged_into = $1::uuid)""",
+            str(client_id))).split()[-1])
 
     async def forget_older_than(self, moment: datetime) -> int:
         return int((await self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", moment)).split()[-1])

@@ -147,8 +147,11 @@ class PostgresVault:
 
     async def propose(self, client_id: UUID, proposal: ProposedChange) -> None:
         """Keep personal data sent by someone other than the responsible organisation, encrypted under
-        the client's data key, for an officer to accept or reject."""
+        the client's data key, for an officer to accept or reject. A sender's newer proposal replaces
+        its older open one, so repeating a form does not pile up work."""
         data_key = await self._data_key(client_id)
+        await self.conn.execute("DELETE FROM proposed_changes WHERE client_id = $1 AND proposed_by = $2 "
+                                "AND decision IS NULL", client_id, proposal.proposed_by)
         blob = crypto.encrypt(data_key, json.dumps(proposal.values, ensure_ascii=False).encode(), client_id=client_id)
         await self.conn.execute(
             """INSERT INTO proposed_changes (change_id, client_id, proposed_by, source, fields, ciphertext, proposed_at)
