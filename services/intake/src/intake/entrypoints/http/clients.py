@@ -13,6 +13,8 @@ from contracts.ingress import PersonalData
 from contracts.vocabulary import ClientState
 from intake.entrypoints.dependencies import Services
 from intake.entrypoints.http.common import (
+    CONFLICT,
+    STALE,
     CorrelationHeader,
     Deps,
     IfMatchHeader,
@@ -106,7 +108,7 @@ async def client_personal_data(client_id: UUID, caller: Officer, deps: Deps, pur
     return record.person
 
 
-@router.patch("/{client_id}/personal-data", response_model=PersonalDataSaved)
+@router.patch("/{client_id}/personal-data", response_model=PersonalDataSaved, responses=STALE)
 async def change_personal_data(client_id: UUID, body: PersonalDataChanges, caller: Officer, deps: Deps,
                                response: Response, if_match: IfMatchHeader = None,
                                correlation_id: CorrelationHeader = None) -> PersonalDataSaved:
@@ -163,7 +165,7 @@ async def client_access_log(client_id: UUID, caller: Officer, deps: Deps) -> lis
     return [AccessLogEntry(**row) for row in await views.access_log(deps.uow(), client_id)]
 
 
-@router.post("/{client_id}/jobseeker-status", response_model=Done)
+@router.post("/{client_id}/jobseeker-status", response_model=Done, responses=CONFLICT)
 async def jobseeker_status(client_id: UUID, body: JobseekerStatusBody, caller: Registrar, deps: Deps,
                            correlation_id: CorrelationHeader = None) -> Done:
     """The employment region registers or ends the person's jobseeker status; responsibility follows (R5)."""
@@ -173,7 +175,7 @@ async def jobseeker_status(client_id: UUID, body: JobseekerStatusBody, caller: R
     return answer(await handlers.change_jobseeker_status(cmd, deps.handler_deps))
 
 
-@router.post("/{client_id}/home-municipality", response_model=Done)
+@router.post("/{client_id}/home-municipality", response_model=Done, responses=CONFLICT)
 async def home_municipality(client_id: UUID, body: HomeMunicipalityBody, caller: Registrar, deps: Deps,
                             correlation_id: CorrelationHeader = None) -> Done:
     """The person moved within the region, recorded by the organisation responsible today; responsibility
@@ -185,7 +187,7 @@ async def home_municipality(client_id: UUID, body: HomeMunicipalityBody, caller:
     return answer(await handlers.change_home_municipality(cmd, deps.handler_deps))
 
 
-@router.post("/{client_id}/claims", response_model=ClaimMade, status_code=201)
+@router.post("/{client_id}/claims", response_model=ClaimMade, status_code=201, responses=CONFLICT)
 async def claim(client_id: UUID, body: ClaimBody, caller: Registrar, deps: Deps,
                 correlation_id: CorrelationHeader = None) -> ClaimMade:
     """The receiving municipality claims a client who moved there. It takes effect when the responsible
@@ -198,7 +200,7 @@ async def claim(client_id: UUID, body: ClaimBody, caller: Registrar, deps: Deps,
     return ClaimMade(**answer(done).model_dump(), **done.details)
 
 
-@router.post("/{client_id}/claims/{claim_id}/acceptance", response_model=Done)
+@router.post("/{client_id}/claims/{claim_id}/acceptance", response_model=Done, responses=CONFLICT)
 async def accept_claim(client_id: UUID, claim_id: UUID, caller: Officer, deps: Deps,
                        correlation_id: CorrelationHeader = None) -> Done:
     """The responsible organisation accepts a claim: the move and the handover follow at once."""
@@ -207,7 +209,7 @@ async def accept_claim(client_id: UUID, claim_id: UUID, caller: Officer, deps: D
     return answer(await handlers.decide_claim(cmd, deps.handler_deps))
 
 
-@router.post("/{client_id}/claims/{claim_id}/objection", response_model=Done)
+@router.post("/{client_id}/claims/{claim_id}/objection", response_model=Done, responses=CONFLICT)
 async def object_to_claim(client_id: UUID, claim_id: UUID, body: ClaimObjectionBody, caller: Officer, deps: Deps,
                           correlation_id: CorrelationHeader = None) -> Done:
     """The responsible organisation objects to a claim; nothing moves."""
@@ -217,7 +219,7 @@ async def object_to_claim(client_id: UUID, claim_id: UUID, body: ClaimObjectionB
     return answer(await handlers.decide_claim(cmd, deps.handler_deps))
 
 
-@router.post("/{client_id}/relationship-end", response_model=Done)
+@router.post("/{client_id}/relationship-end", response_model=Done, responses=CONFLICT)
 async def relationship_end(client_id: UUID, body: RelationshipEndBody, caller: Officer, deps: Deps,
                            correlation_id: CorrelationHeader = None) -> Done:
     """The client relationship ended; the person's data is erased 4 years later (R29)."""
@@ -226,7 +228,7 @@ async def relationship_end(client_id: UUID, body: RelationshipEndBody, caller: O
     return answer(await handlers.end_relationship(cmd, deps.handler_deps))
 
 
-@router.post("/{client_id}/erasure", response_model=Done)
+@router.post("/{client_id}/erasure", response_model=Done, responses=CONFLICT)
 async def erasure(client_id: UUID, body: ErasureBody, caller: Officer, deps: Deps,
                   correlation_id: CorrelationHeader = None) -> Done:
     """Erase the person's data on their request: the data key is destroyed and `ClientErased` published."""

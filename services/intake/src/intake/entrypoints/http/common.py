@@ -58,3 +58,9 @@ def revision_of(if_match: str) -> int:
     if value.startswith('"r') and value.endswith('"') and value[2:-1].isdigit():
         return int(value[2:-1])
     return -1
+
+
+CONFLICT = {409: {"description": "Refused by the client's state, naming the rule: `unchanged.*` (the command would "
+                                 "change nothing; the body says `changed: false`), `claims.*`, `handover.protection`"}}
+STALE = {412: {"description": "The data changed since the ETag sent in If-Match was read: read it again"},
+         428: {"description": "If-Match is missing: send the ETag of GET /clients/{id}/personal-data"}}
