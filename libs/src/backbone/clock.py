@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator
 
 FINLAND = ZoneInfo("Europe/Helsinki")
 
@@ -33,3 +36,21 @@ class FixedClock:
 
     def today(self) -> date:
         return self.moment.astimezone(FINLAND).date()
+
+
+class Clock(Protocol):
+    """What services read the time through: `now()` is timezone-aware; `today()` is the date in Finland."""
+
+    def now(self) -> datetime: ...
+
+    def today(self) -> date: ...
+
+
+def _not_in_future(day: date) -> date:
+    if day > today_in_finland():
+        raise ValueError("must not be in the future")
+    return day
+
+
+Past = Annotated[date, AfterValidator(_not_in_future)]
+"""A date in a request body that must not lie after today in Finland (a day something happened)."""

@@ -7,10 +7,10 @@ the person in clear under `person`: HTTPS protects it on the way and intake's va
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.ingress import (
     Address,
@@ -28,16 +28,7 @@ from contracts.ingress import (
     Text,
 )
 from contracts.vocabulary import Municipality
-from backbone.clock import today_in_finland
-
-
-def _not_in_future(day: date) -> date:
-    if day > today_in_finland():
-        raise ValueError("must not be in the future")
-    return day
-
-
-Past = Annotated[date, AfterValidator(_not_in_future)]
+from backbone.clock import Past
 
 
 class Person(PersonalData):
