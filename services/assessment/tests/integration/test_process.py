@@ -14,6 +14,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
 
+from assessment import demo
 from audit.bootstrap import build as build_audit
 from audit.config import AuditSettings
 from backbone.clock import today_in_finland
@@ -306,3 +307,24 @@ class TestWorklist:
         assert status == 200 and all(c["place"] == "karis" for c in at_karis)
         status, answer = await acall("GET", f"{url}/cases?place=stockholm", officer)
         assert status == 422 and answer["detail"][0]["loc"] == ["query", "place"]
+
+
+class TestDemo:
+    async def test_the_demo_books_and_completes_what_is_missing_and_a_second_run_does_nothing(
+            self, services, tokens, assessment_db):
+        _, url = services
+        await register(services, tokens, "employment_region_jobseeker", "employment-region")
+        await register(services, tokens, "employment_region_jobseeker", "employment-region")
+        organisations = ("employment-region", "raseborg", "hango", "inga", "luvn")
+        demo_tokens = {o: await tokens("assessment", o) for o in organisations}
+        demo_tokens["operator"] = await tokens("assessment", "operator", "operator")
+        cases = await asyncio.to_thread(demo.all_cases, url, demo_tokens["operator"])
+        booked = sum(c["status"] != "open" for c in cases)
+        completed = sum(c["status"] == "completed" for c in cases)
+
+        first = await asyncio.to_thread(demo.carry, url, demo_tokens, book=booked + 1, complete=completed + 1)
+        second = await asyncio.to_thread(demo.carry, url, demo_tokens, book=booked + 1, complete=completed + 1)
+
+        assert sum("assessment completed" in line for line in first) == 1
+        assert sum("interview booked" in line for line in first) == 1
+        assert second == []

@@ -127,6 +127,7 @@ class MissedOut(BaseModel):
 
 class CaseDetail(CaseSummary):
     opened_on: date
+    client_languages: list[str] = Field(description="The client's languages as intake last said (R27).")
     registered_jobseeker: bool
     interview: InterviewOut | None
     started_on: date | None

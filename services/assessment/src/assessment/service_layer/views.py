@@ -38,7 +38,8 @@ async def visible_case(uow: PostgresUnitOfWork, assessment_id: UUID, principal: 
 async def case_detail(uow: PostgresUnitOfWork, assessment_id: UUID, principal: str, *, operator: bool) -> dict:
     async with uow:
         case = await visible_case(uow, assessment_id, principal, operator=operator)
-    return detail_of(case)
+        client = await uow.client(case.client_id)
+    return {**detail_of(case), "client_languages": list(client.languages) if client else []}
 
 
 async def case_of_client(uow: PostgresUnitOfWork, client_id: UUID) -> UUID:
