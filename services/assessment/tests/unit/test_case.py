@@ -231,3 +231,41 @@ class TestOwnership:
         case = opened(luvn=True)
         with pytest.raises(Refused):
             check_may_act(case, view(case.client_id, "raseborg", luvn=True), "raseborg", "confirm_luvn")
+
+
+class TestDates:
+    def test_an_interview_cannot_be_booked_in_the_past(self):
+        case = opened()
+        with pytest.raises(Refused) as refused:
+            case.book_interview(uuid4(), scheduled_at=datetime(2025, 3, 6, 9, tzinfo=UTC), place="karis",
+                                language="ar", interpreter=None, interpreter_mode=None,
+                                cancellation_instructions_given=True, client_languages=("ar",),
+                                now=datetime(2025, 3, 6, 10, tzinfo=UTC))
+        assert refused.value.rule == "process.dates"
+        assert (case.status, case.pending) == ("open", [])
+
+    def test_an_interview_is_not_held_before_the_case_opened(self):
+        case = booked(opened())
+        with pytest.raises(Refused) as refused:
+            case.hold_interview(date(2025, 3, 2), ALL_TOPICS)
+        assert refused.value.rule == "process.dates"
+        assert case.status == "scheduled"
+
+    def test_completion_not_before_the_interview(self):
+        case = booked(opened())
+        case.hold_interview(date(2025, 3, 6), ALL_TOPICS)
+        case.record_competence(COMPETENCE, ())
+        with pytest.raises(Refused) as refused:
+            case.complete(date(2025, 3, 5))
+        assert refused.value.rule == "process.dates"
+
+
+class TestRefusalIsNotANoShow:
+    def test_r26_a_refusal_carries_no_fee_but_counts_for_r24(self):
+        case = booked(opened(jobseeker=True))
+        case.record_missed(date(2025, 3, 6), kind="refusal", justified=False, age=30, interpretation_cost_cents=4000)
+        case.record_missed(date(2025, 3, 7), kind="no_show", justified=False, age=30, interpretation_cost_cents=4000)
+        refusal, no_show, flag = case.pending
+        assert (refusal.kind, refusal.fee_cents, case.status) == ("refusal", 0, "open")
+        assert no_show.fee_cents == 4000
+        assert (flag.TYPE, flag.first_missed_on) == ("RepeatedNoShowFlagged", date(2025, 3, 6))

@@ -118,6 +118,18 @@ class TestR28Information:
                                    luvn_required=False, luvn_confirmed=False)
         assert refused.value.rule == "R28"
 
+    @given(st.sets(st.sampled_from(list(InformationTopic))))
+    def test_r28_completion_allowed_exactly_when_every_topic_was_told(self, told):
+        if told == set(InformationTopic):
+            rules.check_completion(interview_held=True, information_given=told, competence_recorded=True,
+                                   luvn_required=False, luvn_confirmed=False)
+        else:
+            with pytest.raises(Refused) as refused:
+                rules.check_completion(interview_held=True, information_given=told, competence_recorded=True,
+                                       luvn_required=False, luvn_confirmed=False)
+            assert refused.value.rule == "R28"
+        assert rules.missing_information(told) == frozenset(InformationTopic) - told
+
     def test_r28_completion_allowed_with_every_topic(self):
         rules.check_completion(interview_held=True, information_given=list(InformationTopic), competence_recorded=True,
                                luvn_required=False, luvn_confirmed=False)

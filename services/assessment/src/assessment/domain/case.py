@@ -196,12 +196,20 @@ class AssessmentCase:
         if self.status not in statuses:
             raise Refused("process.status", f"{step} is not possible while the case is {self.status}")
 
+    @staticmethod
+    def _not_before(day: date, earliest: date, field: str) -> None:
+        if day < earliest:
+            raise Refused("process.dates", f"{field} must not be before the step it follows")
+
     def book_interview(self, interview_id: UUID, *, scheduled_at: datetime, place: ServicePoint, language: str,
                        interpreter: rules.Interpreter | None, interpreter_mode: InterpreterMode | None,
-                       cancellation_instructions_given: bool, client_languages: tuple[str, ...]) -> None:
-        """Book (or re-book) the initial interview; R27 decides the language and the interpreter. Telling the
-        client how to cancel (R26) is recorded; notifications sends it."""
+                       cancellation_instructions_given: bool, client_languages: tuple[str, ...],
+                       now: datetime | None = None) -> None:
+        """Book (or re-book) the initial interview, not in the past; R27 decides the language and the
+        interpreter. Telling the client how to cancel (R26) is recorded; notifications sends it."""
         self._require("open", "scheduled", step="booking the interview")
+        if now is not None and scheduled_at < now:
+            raise Refused("process.dates", "scheduled_at must not be in the past")
         rules.check_interview_language(client_languages, language, interpreter)
         if interpreter is not None and interpreter_mode is None:
             raise Refused("R27", "interpreter.mode is required with an interpreter")
@@ -224,6 +232,7 @@ class AssessmentCase:
         """The initial interview took place: the assessment starts, and what the client was told (R28)."""
         self._require("scheduled", step="holding the interview")
         assert self.interview is not None
+        self._not_before(held_on, self.opened_on, "held_on")
         self.status, self.started_on = "started", held_on
         self.pending.append(AssessmentStarted(
             assessment_id=self.assessment_id, started_on=held_on, responsible_organisation=self.responsible_organisation,
@@ -234,6 +243,8 @@ class AssessmentCase:
     def inform(self, on: date, topics: frozenset[InformationTopic]) -> None:
         """R28 topics told after the interview began (a follow-up meeting)."""
         self._require("started", step="recording information given")
+        assert self.started_on is not None
+        self._not_before(on, self.started_on, "on")
         self._inform(on, topics)
 
     def _inform(self, on: date, topics: frozenset[InformationTopic]) -> None:
@@ -253,10 +264,13 @@ class AssessmentCase:
         else:
             self._require("scheduled", "started", step="recording a refusal")
         assert self.interview is not None
+        self._not_before(missed_on, self.opened_on, "missed_on")
         with_interpreter = self.interview.interpreter_language is not None
-        fee = rules.no_show_fee_cents(interpretation_cost_cents=interpretation_cost_cents if with_interpreter else 0,
-                                      age=age, informed_at_booking=self.interview.cancellation_instructions_given,
-                                      justified=justified)
+        fee = 0  # R26 charges a missed appointment, not a refusal to take part
+        if kind == MissedAppointmentKind.NO_SHOW:
+            fee = rules.no_show_fee_cents(
+                interpretation_cost_cents=interpretation_cost_cents if with_interpreter else 0, age=age,
+                informed_at_booking=self.interview.cancellation_instructions_given, justified=justified)
         earlier = [m.missed_on for m in self.missed if not m.justified]
         first = rules.repeated_no_show(earlier, missed_on, registered_jobseeker=self.registered_jobseeker,
                                        justified=justified)
@@ -274,6 +288,7 @@ class AssessmentCase:
         self._require("open", "scheduled", "started", step="confirming LUVN's participation")
         if not self.luvn_required:
             raise Refused("R6", "LUVN takes part only where the client's groups require it")
+        self._not_before(on, self.opened_on, "confirmed_on")
         if self.luvn_confirmed_on is not None:
             return
         self.luvn_confirmed_on = on
@@ -290,8 +305,8 @@ class AssessmentCase:
         rules.check_completion(interview_held=self.started_on is not None, information_given=self.information_given,
                                competence_recorded=self.competence is not None, luvn_required=self.luvn_required,
                                luvn_confirmed=self.luvn_confirmed_on is not None)
-        if self.started_on is not None and on < self.started_on:
-            raise Refused("process.dates", "completed_on must not be before the interview")
+        assert self.started_on is not None
+        self._not_before(on, self.started_on, "completed_on")
         self.status, self.completed_on = "completed", on
         self.plan_needed = rules.plan_needed(self.service_needs)
         self.pending.append(AssessmentCompleted(
@@ -300,6 +315,8 @@ class AssessmentCase:
 
     def reopen(self, on: date, reason: ReopenReason) -> None:
         self._require("completed", step="reopening the assessment")
+        assert self.completed_on is not None
+        self._not_before(on, self.completed_on, "reopened_on")
         self.status, self.completed_on, self.plan_needed = "started", None, None
         self.pending.append(AssessmentReopened(assessment_id=self.assessment_id, reopened_on=on, reason=reason))
 

@@ -161,7 +161,7 @@ async def book_interview(cmd: commands.BookInterview, deps: Deps) -> Outcome:
         case.book_interview(cmd.interview_id, scheduled_at=cmd.scheduled_at, place=cmd.place, language=cmd.language,
                             interpreter=cmd.interpreter, interpreter_mode=cmd.interpreter_mode,
                             cancellation_instructions_given=cmd.cancellation_instructions_given,
-                            client_languages=client.languages)
+                            client_languages=client.languages, now=deps.clock.now())
     return await on_case(cmd, deps, "book_interview", change)
 
 

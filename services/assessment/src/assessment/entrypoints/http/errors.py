@@ -22,10 +22,11 @@ async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONRespo
 
 
 def status_of(rule: str) -> int:
-    """403 for who may act, 409 for a step out of order, 422 for a rule of law."""
+    """403 for who may act, 409 for a step out of order or one still missing, 422 for a rule of law or a
+    date that cannot be."""
     if rule.startswith("ownership."):
         return 403
-    if rule.startswith("process."):
+    if rule.startswith("process.") and rule != "process.dates":
         return 409
     return 422
 
