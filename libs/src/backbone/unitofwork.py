@@ -39,10 +39,17 @@ class UnitOfWork:
         self._bind(self.conn)
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
             if not self._done:
-                await self._transaction.rollback()
+                try:
+                    await self._transaction.rollback()
+                except Exception:
+                    if exc_type is None:
+                        raise
+                    # The error that ended the work wins over the rollback's: a cancelled query leaves the
+                    # connection busy, and its InterfaceError must not swallow the cancellation (a job
+                    # would then live on through shutdown). The pool resets or closes the connection.
         finally:
             if self._given is None:
                 await self.pool.release(self.conn)

@@ -111,9 +111,15 @@ class PostgresCases:
             organisation, status, due_before, place, after[0] if after else None, after[1] if after else None, limit)
 
     async def past_due(self, today: date, limit: int) -> list[UUID]:
-        """Cases whose interview is past due and not yet held; rows another instance holds are skipped."""
+        """Cases whose interview is past due, not yet held and not yet reported for that due day."""
         rows = await self.conn.fetch(
-            """SELECT assessment_id FROM cases WHERE status IN ('open', 'scheduled') AND due_on < $1
+            """SELECT assessment_id FROM cases
+               WHERE status IN ('open', 'scheduled') AND due_on < $1
+                 AND NOT EXISTS (
+                     SELECT 1 FROM jsonb_array_elements(state->'deadlines_missed') AS d
+                     WHERE d->>1 = due_on::text
+                       AND d->>0 = CASE state->>'due_rule' WHEN 'R9' THEN 'initial_interview'
+                                                          ELSE 'assessment_start' END)
                ORDER BY due_on, assessment_id LIMIT $2""", today, limit)
         return [r["assessment_id"] for r in rows]
 
