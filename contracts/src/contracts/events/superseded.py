@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.events.base import Event
+from contracts.events.guidance import GuidanceEvent, ReferralCompleted, ReferralOutcome
 from contracts.events.intake import (
     ClientDetailsChanged,
     ClientRegistered,
@@ -152,3 +153,26 @@ UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
     ClientDetailsChangedV1: upcast_client_details_changed_v1,
     ResponsibilityAssignedV1: upcast_responsibility_assigned_v1,
 }
+
+
+# --- guidance -------------------------------------------------------------------------------------------
+
+
+class ReferralCompletedV1(GuidanceEvent):
+    """v1: no final language test level."""
+
+    TYPE: ClassVar[str] = "ReferralCompleted"
+    VERSION: ClassVar[int] = 1
+
+    referral_id: UUID
+    completed_on: date
+    outcome: ReferralOutcome
+
+
+def upcast_referral_completed_v1(old: ReferralCompletedV1) -> ReferralCompleted:
+    """v1 recorded no language test level: it reads as unknown (None)."""
+    return ReferralCompleted(**old.model_dump(), language_level=None)
+
+
+EVENTS += (ReferralCompletedV1,)
+UPCASTERS[ReferralCompletedV1] = upcast_referral_completed_v1
