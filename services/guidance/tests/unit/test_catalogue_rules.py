@@ -74,28 +74,28 @@ class TestLohjaClash:
         return [{"starts_on": day, "pace": "normal", "capacity": 16}]
 
     def test_a_raseborg_start_one_day_inside_the_window_of_lohjas_is_warned(self):
-        lohja = seeded()["integration_training.lohja"]  # starts 2026-03-02 and 2026-10-19
-        karis = service("integration_training.karis", starts=self.start(date(2026, 4, 12)))  # 41 days after
+        lohja = seeded()["integration_training.lohja"]  # starts 2027-03-01 and 2027-10-18
+        karis = service("integration_training.karis", starts=self.start(date(2027, 4, 11)))  # 41 days after
 
         warnings = rules.lohja_clashes(karis, [lohja])
 
-        assert [w.rule for w in warnings] == ["programme.lohja_starts"] and "2026-03-02" in warnings[0].message
+        assert [w.rule for w in warnings] == ["programme.lohja_starts"] and "2027-03-01" in warnings[0].message
 
     def test_a_raseborg_start_exactly_the_window_away_is_not_warned(self):
         lohja = seeded()["integration_training.lohja"]
-        karis = service("integration_training.karis", starts=self.start(date(2026, 4, 13)))  # 42 days after
+        karis = service("integration_training.karis", starts=self.start(date(2027, 4, 12)))  # 42 days after
 
         assert rules.lohja_clashes(karis, [lohja]) == []
 
     def test_a_change_to_lohjas_starts_is_checked_against_raseborgs(self):
-        karis = seeded()["integration_training.karis"]  # 2026-01-12 and 2026-08-17
-        lohja = service("integration_training.lohja", starts=self.start(date(2026, 8, 17)))
+        karis = seeded()["integration_training.karis"]  # 2027-01-11 and 2027-08-16
+        lohja = service("integration_training.lohja", starts=self.start(date(2027, 8, 16)))
 
         assert len(rules.lohja_clashes(lohja, [karis])) == 1
 
     def test_other_kinds_are_not_compared(self):
         lohja = seeded()["integration_training.lohja"]
-        course = service("voluntary.larkkulla", starts=self.start(date(2026, 3, 2)))
+        course = service("voluntary.larkkulla", starts=self.start(date(2027, 3, 1)))
 
         assert rules.lohja_clashes(course, [lohja]) == []
 
