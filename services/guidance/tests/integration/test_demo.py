@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 
 import pytest
 
+from deploy.config import REPO
 from guidance import demo
 
 pytestmark = pytest.mark.integration
@@ -29,3 +32,16 @@ async def test_the_demo_refers_its_clients_and_records_visits(guidance, client_o
     assert codes[clients[2]] == ("short_course.working_life", "en")
     assert {r["state"] for r in referred} <= {"made", "accepted", "started"}
     assert await guidance.pool.fetchval("SELECT count(*) FROM visits WHERE client_id = ANY($1::uuid[])", clients) == 1
+
+
+async def test_a_provider_credential_is_issued_by_the_credentials_command(infra, guidance, http):
+    env = {**os.environ, **infra.service_env("guidance", 1)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "guidance", "credentials", "issue", "--principal", "provider:larkkulla",
+        "--role", "provider", "--label", "Lärkkulla course office", env=env, cwd=REPO,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+
+    assert proc.returncode == 0
+    listed = await http.get("/referrals", headers={"Authorization": f"Bearer {out.decode().strip()}"})
+    assert listed.status_code == 200
