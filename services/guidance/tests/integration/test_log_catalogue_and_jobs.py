@@ -215,3 +215,21 @@ async def test_a_referral_the_provider_does_not_answer_in_time_is_overdue(infra,
     types = [r["type"] for r in await guidance.pool.fetch("SELECT type FROM event_store WHERE stream_id = $1 "
                                                           "ORDER BY version", referral_id)]
     assert types == ["ReferralMade", "ReferralOverdue"]
+
+
+async def test_another_guiding_organisation_reads_only_the_visits_it_recorded(guidance, http, client_of):
+    client_id = await client_of()
+    await http.post("/visits", json=visit(client_id=str(client_id), note="Raseborg's note"),
+                    headers=await guidance.as_("raseborg", "officer"))
+    await http.post("/visits", json=visit(client_id=str(client_id), place="hango", language="en",
+                                          note="The employment region's note"),
+                    headers=await guidance.as_("employment-region", "officer"))
+
+    theirs = (await http.get(f"/clients/{client_id}/visits",
+                             headers=await guidance.as_("employment-region", "officer"))).json()
+    everything = (await http.get(f"/clients/{client_id}/visits", headers=await guidance.as_("raseborg", "officer"))).json()
+
+    assert [v["note"] for v in theirs] == ["The employment region's note"]
+    assert len(everything) == 2
+    assert (await http.get(f"/clients/{client_id}/visits", headers=await guidance.as_("luvn", "officer"))).status_code \
+        == 403

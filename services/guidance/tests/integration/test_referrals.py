@@ -204,3 +204,30 @@ async def test_a_start_clashing_with_lohjas_is_warned_but_kept(guidance, http, u
     assert [w["rule"] for w in response.json()["warnings"]] == ["programme.lohja_starts"]
     far = await put_course(http, guidance, code, [(lohja_start + timedelta(days=60), 14)], kind="integration_training")
     assert far.json()["warnings"] == []
+
+
+async def test_a_second_open_referral_to_the_same_service_is_refused(guidance, http, client_of):
+    client_id = await client_of()
+    first = (await refer(http, guidance, client_id)).json()["subject_id"]
+
+    again = await refer(http, guidance, client_id)
+    assert again.status_code == 409 and again.json()["detail"][0]["rule"] == "referral.duplicate"
+
+    await http.post(f"/referrals/{first}/cancellation", json={"reason": "referral_error"},
+                    headers=await guidance.as_("raseborg", "officer"))
+    assert (await refer(http, guidance, client_id)).status_code == 201
+
+
+async def test_a_start_cannot_be_recorded_before_it_happens(guidance, http, client_of):
+    referral_id = (await refer(http, guidance, await client_of())).json()["subject_id"]
+    provider = await guidance.as_("provider:mbi-raseborg", "provider")
+    await http.post(f"/referrals/{referral_id}/acceptance", json={"starts_on": date.today().isoformat()},
+                    headers=provider)
+
+    tomorrow = await http.post(f"/referrals/{referral_id}/start",
+                               json={"started_on": (date.today() + timedelta(days=1)).isoformat()}, headers=provider)
+
+    assert tomorrow.status_code == 422 and tomorrow.json()["detail"][0]["rule"] == "referral.date"
+    today = await http.post(f"/referrals/{referral_id}/start", json={"started_on": date.today().isoformat()},
+                            headers=provider)
+    assert today.status_code == 200

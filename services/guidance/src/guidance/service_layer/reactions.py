@@ -62,6 +62,8 @@ async def plans_without_referral(deps: Deps) -> int:
         rows = await conn.fetch(
             """SELECT p.* FROM plans p
                WHERE NOT p.r12_overdue_published AND p.ended_on IS NULL AND p.r12_due_on < $1
+                 AND NOT EXISTS (SELECT 1 FROM client_view c WHERE c.client_id = p.client_id
+                                 AND (c.erased_on IS NOT NULL OR c.merged_into IS NOT NULL))
                  AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.plan_id = p.plan_id AND r.referred_on <= p.r12_due_on)
                ORDER BY p.r12_due_on FOR UPDATE OF p SKIP LOCKED""", today)
         for row in rows:

@@ -29,7 +29,7 @@ from contracts.events.guidance import (
 from guidance.adapters.events import Context, append, history
 from guidance.domain.errors import NotFound, Refused
 from guidance.domain.queue import StartQueue, expected_start
-from guidance.domain.referral import ClientFacts, PlanFacts, Referral, check_referral
+from guidance.domain.referral import OPEN, ClientFacts, PlanFacts, Referral, check_referral
 from guidance.service_layer import catalogue
 from guidance.service_layer.deps import Deps, Outcome
 
@@ -84,6 +84,10 @@ async def make(deps: Deps, ctx: Context, *, client_id: UUID, service_code: str, 
         plan = None
         if plan_id is not None and (plan := await plan_facts(conn, plan_id)) is None:
             raise NotFound("plan")
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM referrals WHERE client_id = $1 AND service_code = $2 "
+                               "AND state = ANY($3::text[]))", client_id, service_code, sorted(OPEN)):
+            raise Refused("referral.duplicate", "service_code: the client already has an open referral to this "
+                                                "service")
         agreed = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM study_agreements WHERE client_id = $1 "
                                      "AND service_code = $2)", client_id, service_code)
         today = deps.clock.today()
@@ -174,7 +178,7 @@ async def _retrying(attempt):
     for n in range(1, ATTEMPTS + 1):
         try:
             return await attempt()
-        except ConcurrencyError:
+        except (ConcurrencyError, asyncpg.DeadlockDetectedError):  # a queue moved under us: load it again
             if n == ATTEMPTS:
                 raise
 
@@ -332,15 +336,23 @@ async def _change(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, cha
     return await _retrying(attempt)
 
 
+def _happened(day: date | None, today: date, field: str) -> date:
+    """A start or a completion is recorded once it happened: never on a later day than today."""
+    if day is not None and day > today:
+        raise Refused("referral.date", f"{field}: must not be later than today")
+    return day or today
+
+
 async def start(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, started_on: date | None) -> Outcome:
-    return await _change(deps, ctx, actor, referral_id, lambda r, today: r.start(on=started_on or today),
-                         leaves=False)
+    return await _change(deps, ctx, actor, referral_id,
+                         lambda r, today: r.start(on=_happened(started_on, today, "started_on")), leaves=False)
 
 
 async def complete(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, outcome: ReferralOutcome,
                    level: LanguageLevel | None, completed_on: date | None) -> Outcome:
     return await _change(deps, ctx, actor, referral_id,
-                         lambda r, today: r.complete(on=completed_on or today, outcome=outcome, level=level),
+                         lambda r, today: r.complete(on=_happened(completed_on, today, "completed_on"),
+                                                     outcome=outcome, level=level),
                          leaves=True)
 
 

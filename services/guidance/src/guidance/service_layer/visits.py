@@ -44,12 +44,15 @@ async def record(deps: Deps, ctx: Context, *, client_id: UUID | None, visited_on
 
 
 async def client_visits(deps: Deps, organisation: str, client_id: UUID) -> list[dict]:
-    """A client's visits with their notes, for the client's responsible organisation or a guiding one."""
+    """A client's visits with their notes: all of them for the client's responsible organisation, those it
+    recorded itself for another guiding organisation."""
     async with deps.pool().acquire() as conn:
         view = await referrals.active_client(conn, client_id)
-        if organisation not in GUIDING_ORGANISATIONS and not view.may_act(organisation):
+        everything = view.may_act(organisation)
+        if not everything and organisation not in GUIDING_ORGANISATIONS:
             raise Refused("ownership.client", "only the responsible organisation or a guiding one reads visits")
-        rows = await conn.fetch("SELECT * FROM visits WHERE client_id = $1 ORDER BY visited_on, visit_id", client_id)
+        rows = await conn.fetch("SELECT * FROM visits WHERE client_id = $1 AND ($2 OR organisation = $3) "
+                                "ORDER BY visited_on, visit_id", client_id, everything, organisation)
         result = []
         for r in rows:
             note = None if r["note"] is None else await deps.keys.open(conn, client_id, r["note"])

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from backbone.clientkeys import ClientShredded
 from guidance.domain.errors import NotFound, Refused
 
-CONFLICTS = ("referral.state", "catalogue.version")
+CONFLICTS = ("referral.state", "referral.duplicate", "catalogue.version")
 
 
 def install(app: FastAPI) -> None:
