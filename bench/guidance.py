@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     from deploy.__main__ import up
     from deploy.config import Layout
 
+    from bench.run import quiet_logs
+
+    quiet_logs()
     layout = Layout.from_env(profile=args.profile)
     with contextlib.redirect_stdout(sys.stderr):
         secrets = up(layout, with_services=False)

@@ -16,8 +16,9 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 
 
 async def published_services(pool: asyncpg.Pool) -> list[dict]:
-    """Every service in the catalogue today: code, kind, provider, places, languages, paces, start days or
-    continuous admission, target groups (`audiences`), hours and the guidance hours of its places."""
+    """Every service in the catalogue today: code, kind, provider, places, languages, pace (a list), start
+    days (`start_dates`, ISO) or `continuous` admission, `target_groups` (the catalogue's audiences), teaching
+    `hours`, and `guidance_hours`: the guidance hours of its places."""
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT spec, catalogue_version FROM catalogue_services WHERE withdrawn_on IS NULL "
                                 "ORDER BY service_code")
@@ -27,8 +28,8 @@ async def published_services(pool: asyncpg.Pool) -> list[dict]:
         s = CatalogueServiceVersion.model_validate_json(row["spec"])
         result.append({
             "code": s.service_code, "kind": s.kind.value, "provider": s.provider_code,
-            "places": [p.value for p in s.places], "languages": list(s.languages), "paces": [p.value for p in s.paces],
-            "continuous_admission": s.continuous_admission,
+            "places": [p.value for p in s.places], "languages": list(s.languages), "pace": [p.value for p in s.paces],
+            "continuous": s.continuous_admission,
             "start_dates": [st.starts_on.isoformat() for st in s.starts],
             "target_groups": [a.value for a in s.audiences], "hours": s.hours,
             "target_level": s.target_level.value if s.target_level else None,

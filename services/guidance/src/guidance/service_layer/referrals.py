@@ -91,8 +91,10 @@ async def make(deps: Deps, ctx: Context, *, client_id: UUID, service_code: str, 
         agreed = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM study_agreements WHERE client_id = $1 "
                                      "AND service_code = $2)", client_id, service_code)
         today = deps.clock.today()
+        # the whole catalogue is needed only to offer training in Swedish by name
+        offers = [] if language in service.languages else list((await catalogue.services(conn)).values())
         check_referral(facts(view), service, language=language, plan=plan, referrer=ctx.organisation,
-                       agreed=agreed, on=today, catalogue=list((await catalogue.services(conn)).values()))
+                       agreed=agreed, on=today, catalogue=offers)
         referral = Referral.make(uuid4(), client_id, service, plan_id=plan_id, language=language, on=today)
         ids = await _save(conn, deps, referral, ctx, new=True)
         await conn.execute(
