@@ -80,8 +80,8 @@ async def bench_referrals(target: Target, sizes: Sizes) -> Row:
     async with scratch_database(target, "guidance") as dsn:
         pool = await asyncpg.create_pool(dsn, min_size=2, max_size=4)
         try:
-            for folder, prefix in ((parts.CLIENT_VIEW, "backbone/clientview/"), (parts.CLIENT_KEYS, "backbone/clientkeys/"),
-                                   (MIGRATIONS, "guidance/")):
+            for folder, prefix in ((parts.CLIENT_VIEW, "backbone/clientview/"),
+                                   (parts.CLIENT_KEYS, "backbone/clientkeys/"), (MIGRATIONS, "guidance/")):
                 await db.migrate(pool, folder, prefix=prefix)
             await pool.execute("CREATE TABLE plain_events (body bytea); CREATE TABLE plain_rows (body bytea)")
             deps = Deps(pool=lambda: pool, clock=SystemClock(), keys=keys, calendar=WorkingDays())

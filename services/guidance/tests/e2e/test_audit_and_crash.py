@@ -41,8 +41,8 @@ async def test_the_audit_trail_has_each_step_of_a_referral(infra, guidance, http
         conn = await asyncpg.connect(infra.dsn("audit"))
         try:
             async def trail():
-                rows = await conn.fetch("SELECT event_id FROM audit_trail WHERE event_id = ANY($1::uuid[]) ORDER BY seq",
-                                        [e.event_id for e in events])
+                rows = await conn.fetch("SELECT event_id FROM audit_trail WHERE event_id = ANY($1::uuid[]) "
+                                        "ORDER BY seq", [e.event_id for e in events])
                 return rows if len(rows) == len(events) else None
 
             rows = await eventually(trail, timeout=CATCH_UP_S)

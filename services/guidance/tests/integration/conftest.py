@@ -116,7 +116,8 @@ def registered(client_id: uuid.UUID, *, organisation: str = "raseborg", jobseeke
     return envelope(ClientRegistered(
         client_id=client_id, home_municipality="raseborg", languages=languages,
         target_groups=("unemployed_jobseeker",) if jobseeker else ("family_member",),
-        window_ends_on=date(2029, 1, 31), source="employment_region_jobseeker" if jobseeker else "municipal_newcomer_notice",
+        window_ends_on=date(2029, 1, 31),
+        source="employment_region_jobseeker" if jobseeker else "municipal_newcomer_notice",
         registered_on=date(2026, 6, 24), responsible_organisation=organisation,
         responsibility_reason="registered_jobseeker" if jobseeker else "own_municipal_services",
         registered_jobseeker=jobseeker, luvn_participation_required=False, state="to_be_assessed",

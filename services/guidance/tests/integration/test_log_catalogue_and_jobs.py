@@ -229,7 +229,8 @@ async def test_another_guiding_organisation_reads_only_the_visits_it_recorded(gu
 
     theirs = (await http.get(f"/clients/{client_id}/visits",
                              headers=await guidance.as_("employment-region", "officer"))).json()
-    everything = (await http.get(f"/clients/{client_id}/visits", headers=await guidance.as_("raseborg", "officer"))).json()
+    everything = (await http.get(f"/clients/{client_id}/visits",
+                                 headers=await guidance.as_("raseborg", "officer"))).json()
 
     assert [v["note"] for v in theirs] == ["The employment region's note"]
     assert len(everything) == 2

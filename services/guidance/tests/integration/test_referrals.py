@@ -109,7 +109,8 @@ async def test_R22_voluntary_studies_need_the_employment_regions_agreement(guida
     agreed = await http.post(f"/clients/{client_id}/study-agreements", json={"service_code": "voluntary.larkkulla"},
                              headers=await guidance.as_("employment-region", "officer"))
     assert agreed.status_code == 201, agreed.text
-    made = await refer(http, guidance, client_id, "voluntary.larkkulla", language="sv", organisation="employment-region")
+    made = await refer(http, guidance, client_id, "voluntary.larkkulla", language="sv",
+                       organisation="employment-region")
     assert made.status_code == 201
 
 

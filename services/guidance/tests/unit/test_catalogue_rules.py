@@ -107,7 +107,8 @@ class TestWithdrawal:
         assert refused.value.rule == "R20"
 
     def test_R20_a_civic_orientation_with_another_left_can_be_withdrawn(self):
-        catalogue = seeded() | {"civic_orientation.uk": service("civic_orientation", service_code="civic_orientation.uk")}
+        other = service("civic_orientation", service_code="civic_orientation.uk")
+        catalogue = seeded() | {"civic_orientation.uk": other}
 
         rules.check_withdrawal("civic_orientation", catalogue, TODAY)
 

@@ -122,7 +122,8 @@ class TestVoluntaryStudies:
 
 class TestAvailability:
     def test_a_service_after_its_last_day_is_refused(self):
-        catalogue = {**seeded(), "language_cafe.karis": service("language_cafe.karis", available_until=date(2026, 3, 15))}
+        ending = service("language_cafe.karis", available_until=date(2026, 3, 15))
+        catalogue = {**seeded(), "language_cafe.karis": ending}
 
         assert refused(catalogue=catalogue).rule == "catalogue.unavailable"
         refer(catalogue=catalogue, on=date(2026, 3, 15))

@@ -54,7 +54,8 @@ async def service(conn: asyncpg.Connection, code: str, *, lock: bool = False) ->
     return None if row is None else _version(row)
 
 
-async def put_service(deps: Deps, spec: dict[str, Any], ctx: Context, *, expected_version: int | None = None) -> Outcome:
+async def put_service(deps: Deps, spec: dict[str, Any], ctx: Context, *,
+                      expected_version: int | None = None) -> Outcome:
     """Publish a new service (version 1) or change one (the next version); returns warnings (Lohja's starts)."""
     async with deps.transaction() as conn:
         outcome = await _put(conn, deps, spec, ctx, expected_version)
@@ -107,8 +108,8 @@ async def withdraw(deps: Deps, code: str, ctx: Context) -> Outcome:
         event = CatalogueServiceWithdrawn(service_code=code, catalogue_version=version + 1, withdrawn_on=today)
         ids = await append(conn, stream_of(code), version, [event], client_id=CATALOGUE_STREAM_ID, ctx=ctx,
                            now=deps.clock.now())
-        await conn.execute("UPDATE catalogue_services SET catalogue_version = $2, withdrawn_on = $3, updated_at = now() "
-                           "WHERE service_code = $1", code, version + 1, today)
+        await conn.execute("UPDATE catalogue_services SET catalogue_version = $2, withdrawn_on = $3, "
+                           "updated_at = now() WHERE service_code = $1", code, version + 1, today)
     return Outcome(stream_of(code), ids, ctx.correlation_id)
 
 

@@ -51,6 +51,7 @@ async def opening_hours(pool: asyncpg.Pool) -> list[dict]:
 async def opening_hours_of(conn: asyncpg.Connection) -> list[dict]:
     rows = await conn.fetch("SELECT place, kind, slots FROM opening_hours ORDER BY place, kind")
     hours = [{"place": r["place"], "kind": r["kind"], "weekday": slot["weekday"],
-              "weekday_name": _WEEKDAYS[slot["weekday"] - 1], "start": slot["opens_at"][:5], "end": slot["closes_at"][:5]}
+              "weekday_name": _WEEKDAYS[slot["weekday"] - 1], "start": slot["opens_at"][:5],
+              "end": slot["closes_at"][:5]}
              for r in rows for slot in json.loads(r["slots"])]
     return sorted(hours, key=lambda h: (h["place"], h["kind"], h["weekday"], h["start"]))

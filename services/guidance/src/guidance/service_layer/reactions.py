@@ -64,10 +64,12 @@ async def plans_without_referral(deps: Deps) -> int:
                WHERE NOT p.r12_overdue_published AND p.ended_on IS NULL AND p.r12_due_on < $1
                  AND NOT EXISTS (SELECT 1 FROM client_view c WHERE c.client_id = p.client_id
                                  AND (c.erased_on IS NOT NULL OR c.merged_into IS NOT NULL))
-                 AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.plan_id = p.plan_id AND r.referred_on <= p.r12_due_on)
+                 AND NOT EXISTS (SELECT 1 FROM referrals r
+                                 WHERE r.plan_id = p.plan_id AND r.referred_on <= p.r12_due_on)
                ORDER BY p.r12_due_on FOR UPDATE OF p SKIP LOCKED""", today)
         for row in rows:
-            event = PlanReferralOverdue(plan_id=row["plan_id"], drawn_up_on=row["drawn_up_on"], due_on=row["r12_due_on"])
+            event = PlanReferralOverdue(plan_id=row["plan_id"], drawn_up_on=row["drawn_up_on"],
+                                        due_on=row["r12_due_on"])
             await append(conn, row["plan_id"], 0, [event], client_id=row["client_id"],
                          ctx=Context.system(row["responsible_organisation"]), now=deps.clock.now())
             await conn.execute("UPDATE plans SET r12_overdue_published = true WHERE plan_id = $1", row["plan_id"])

@@ -164,7 +164,8 @@ async def may_see(conn: asyncpg.Connection, row: asyncpg.Record, actor: Actor) -
     return view is not None and view.may_act(actor.code)
 
 
-async def _save(conn: asyncpg.Connection, deps: Deps, referral: Referral, ctx: Context, *, new: bool = False) -> tuple[UUID, ...]:
+async def _save(conn: asyncpg.Connection, deps: Deps, referral: Referral, ctx: Context, *,
+                new: bool = False) -> tuple[UUID, ...]:
     events, referral.pending = referral.pending, []
     ids = await append(conn, referral.referral_id, referral.version, events, client_id=referral.client_id, ctx=ctx,
                        now=deps.clock.now())

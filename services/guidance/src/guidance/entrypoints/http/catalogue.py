@@ -60,8 +60,9 @@ async def get_service(code: CodePath, _: Reader, deps: HandlerDeps) -> dict:
 @router.put("/services/{code}", response_model=Done)
 async def put_service(code: CodePath, body: ServiceIn, caller: Officer, deps: HandlerDeps,
                       correlation_id: CorrelationHeader = None,
-                      expected_version: Annotated[int | None, Query(ge=0, description="The version you changed; "
-                                                  "0 for a new service. A stale one is refused (409).")] = None) -> Done:
+                      expected_version: Annotated[int | None, Query(
+                          ge=0, description="The version you changed; 0 for a new service. A stale one is refused "
+                                            "(409).")] = None) -> Done:
     """Publish a service or its next version. Warnings (e.g. Raseborg's start coinciding with Lohja's) do not
     refuse the change; they come back in `warnings`."""
     keeper(caller)
@@ -99,7 +100,8 @@ async def opening_hours(_: Reader, deps: HandlerDeps) -> list[dict]:
 
 @router.put("/opening-hours/{place}/{kind}", response_model=Done)
 async def set_hours(place: Literal["karis", "ekenas", "hango", "inga"], kind: Literal["drop_in", "appointment"],
-                    body: HoursIn, caller: Officer, deps: HandlerDeps, correlation_id: CorrelationHeader = None) -> Done:
+                    body: HoursIn, caller: Officer, deps: HandlerDeps,
+                    correlation_id: CorrelationHeader = None) -> Done:
     keeper(caller)
     slots = [s.model_dump(mode="json") for s in body.slots]
     return done(await catalogue.set_hours(deps, place, kind, slots, context(caller, correlation_id)))
