@@ -78,9 +78,34 @@ async def guidance(infra) -> AsyncIterator[Guidance]:
     async with serving(guidance_settings(infra, free_port())) as (url, app):
         pool = await asyncpg.create_pool(infra.dsn("guidance"), min_size=1, max_size=4)
         try:
+            await caught_up(infra, pool)
             yield Guidance(url, app, pool, {})
         finally:
             await pool.close()
+
+
+async def caught_up(infra, pool: asyncpg.Pool, timeout: float = 600) -> None:
+    """Wait until guidance has worked through what other tests left on intake's and planning's topics since
+    it last ran: a marker sent to every partition of both has been applied."""
+    clients, plans = [], []
+    for topic, markers in ((event_topic("intake"), clients), (event_topic("planning"), plans)):
+        producer = AIOKafkaProducer(**infra.kafka_kwargs(topic.split(".")[1]), enable_idempotence=True, acks="all")
+        await producer.start()
+        try:
+            for partition in range(next(t for t in all_topics() if t.name == topic).partitions):
+                client_id = uuid.uuid4()
+                marker = registered(client_id) if markers is clients else plan_issued(client_id, uuid.uuid4())
+                await producer.send_and_wait(topic, marker.to_bytes(), key=marker.key(), partition=partition)
+                markers.append(client_id)
+        finally:
+            await producer.stop()
+    await eventually(lambda: _applied(pool, clients, plans), timeout=timeout)
+
+
+async def _applied(pool: asyncpg.Pool, clients: list[uuid.UUID], plans: list[uuid.UUID]) -> bool:
+    seen = await pool.fetchval("SELECT count(*) FROM client_view WHERE client_id = ANY($1::uuid[])", clients)
+    planned = await pool.fetchval("SELECT count(*) FROM plans WHERE client_id = ANY($1::uuid[])", plans)
+    return seen == len(clients) and planned == len(plans)
 
 
 @pytest.fixture
