@@ -21,7 +21,7 @@ from contracts.events.guidance import EVENTS
 from contracts.topics import event_topic
 from guidance.config import GuidanceSettings
 from guidance.entrypoints import http
-from guidance.service_layer import catalogue, reactions, referrals
+from guidance.service_layer import catalogue, public_catalogue, reactions, referrals
 from guidance.service_layer.deps import Deps
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -59,4 +59,17 @@ def build(settings: GuidanceSettings, *, clock: SystemClock | FixedClock | None 
                          description=f"Guidance's events ({types}) in the Envelope; the key is the client id (the "
                                      "catalogue's and anonymous visits' fixed stream ids for those).")
     http.install(app)
+    mount_guide(app, ctx)
     return app
+
+
+def mount_guide(app: FastAPI, ctx: ServiceContext) -> None:
+    """The public guide (issue 13), served at /guide: pages, contact form, QR flyer. It reads the catalogue's
+    services and guidance hours through `public_catalogue`, read-only, from guidance's pool."""
+    from guide.catalogue import RowSource
+    from guide.config import GuideSettings
+    from guide.web import create_router
+
+    source = RowSource(services=lambda: public_catalogue.published_services(ctx.pool),
+                       hours=lambda: public_catalogue.opening_hours(ctx.pool))
+    app.mount("/guide", create_router(source, GuideSettings()))
