@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import procs
+from deploy import console, procs
 from deploy.config import REPO, Layout
 from deploy.errors import DeployError
 
@@ -35,9 +35,10 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
 
 
 def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
-    return service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
-                       http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
-                       smtp_port=layout.smtp_port)
+    env = service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
+                      http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
+                      smtp_port=layout.smtp_port)
+    return env | (console.audit_env(layout) if service == "audit" else {})
 
 
 def pidfile(layout: Layout, service: str) -> Path:
