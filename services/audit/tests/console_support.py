@@ -4,6 +4,7 @@ answers redrive calls, and events published as their producing service."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from backbone import auth
 from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.events.intake import ClientRegistered
 from contracts.topics import event_topic
 from deploy.config import REPO
 from tests.support.processes import ServiceProcess, free_port
@@ -113,3 +115,25 @@ class Publisher:
 def wrap(event: Event, producer: str, organisation: str, client_id: uuid.UUID, **kw) -> Envelope:
     return Envelope.wrap(event, producer=producer, organisation=organisation, actor="console-test",
                          client_id=client_id, correlation_id=kw.pop("correlation_id", uuid.uuid4()), **kw)
+
+
+def registered(client, municipality: str, day: date, *, source: str = "employment_region_jobseeker"):
+    return wrap(ClientRegistered(client_id=client, home_municipality=municipality, languages=("ar",),
+                                 target_groups=("unemployed_jobseeker",), window_ends_on=day + timedelta(days=900),
+                                 source=source, registered_on=day, responsible_organisation=municipality
+                                 if municipality != "hango" else "raseborg",
+                                 responsibility_reason="own_municipal_services", registered_jobseeker=False,
+                                 luvn_participation_required=False, state="to_be_assessed",
+                                 state_reason="target_group_within_window", state_rule="R2",
+                                 assessment_due_on=day + timedelta(days=7)), "intake", municipality, client)
+
+
+def publish(infra, *envelopes) -> None:
+    async def send():
+        publisher = Publisher(infra)
+        try:
+            for e in envelopes:
+                await publisher.send(e)
+        finally:
+            await publisher.close()
+    asyncio.run(send())

@@ -15,12 +15,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts.events.assessment import AssessmentStarted
-from contracts.events.intake import ClientRegistered
 from contracts.events.planning import PlanIssued
 from contracts.topics import ingress_topic
 from deploy.chromium import CHROMEDRIVER, CHROMIUM
 from deploy.config import REPO
-from services.audit.tests.console_support import FakeService, Publisher, issue, start_audit, wrap
+from services.audit.tests.console_support import FakeService, issue, publish, registered, start_audit, wrap
 from tests.support.people import invent
 from tests.support.processes import ServiceProcess
 
@@ -295,28 +294,6 @@ class TestConsoleInABrowser:
             browser.get(f"{console(services)}/{page}")
             shoot(browser, page)
             no_serious_violations(browser)
-
-
-def registered(client, municipality: str, day: date, *, source: str = "employment_region_jobseeker"):
-    return wrap(ClientRegistered(client_id=client, home_municipality=municipality, languages=("ar",),
-                                 target_groups=("unemployed_jobseeker",), window_ends_on=day + timedelta(days=900),
-                                 source=source, registered_on=day, responsible_organisation=municipality
-                                 if municipality != "hango" else "raseborg",
-                                 responsibility_reason="own_municipal_services", registered_jobseeker=False,
-                                 luvn_participation_required=False, state="to_be_assessed",
-                                 state_reason="target_group_within_window", state_rule="R2",
-                                 assessment_due_on=day + timedelta(days=7)), "intake", municipality, client)
-
-
-def publish(infra, *envelopes) -> None:
-    async def send():
-        publisher = Publisher(infra)
-        try:
-            for e in envelopes:
-                await publisher.send(e)
-        finally:
-            await publisher.close()
-    asyncio.run(send())
 
 
 async def poison(infra) -> int:
