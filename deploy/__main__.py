@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "client-config":
             creds = secrets.load_or_create(layout.secrets_file)
             out = args.out or layout.home / f"{args.principal}.properties"
-            print(console.write_client_config(layout, creds, args.principal, out))
+            print(console.write_client_config(layout.bootstrap, creds, args.principal, out))
         elif args.command == "compose-init":
             containers.compose_init(args.out)
         elif args.command == "provision":

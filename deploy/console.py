@@ -71,14 +71,14 @@ def register_redrive_credentials(layout: Layout, secrets: dict[str, dict[str, st
     return f"audit's redrive credential at {len(PRODUCING_SERVICES)} services ({added} new)"
 
 
-def client_properties(layout: Layout, secrets: dict[str, dict[str, str]], principal: str) -> str:
+def client_properties(bootstrap: str, secrets: dict[str, dict[str, str]], principal: str) -> str:
     """A Kafka client configuration for Kafka's own command-line tools, as `principal`."""
     if principal not in principals():
         raise DeployError(f"principal: {principal!r} is not one of {', '.join(principals())}")
     password = secrets["kafka"][principal].replace("\\", "\\\\").replace('"', '\\"')
     return "\n".join([
         f"# Kafka client settings for {principal}; holds its password: keep it private (mode 600).",
-        f"bootstrap.servers={layout.bootstrap}",
+        f"bootstrap.servers={bootstrap}",
         "security.protocol=SASL_PLAINTEXT",
         "sasl.mechanism=SCRAM-SHA-512",
         "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
@@ -87,8 +87,8 @@ def client_properties(layout: Layout, secrets: dict[str, dict[str, str]], princi
     ])
 
 
-def write_client_config(layout: Layout, secrets: dict[str, dict[str, str]], principal: str, out: Path) -> Path:
-    text = client_properties(layout, secrets, principal)
+def write_client_config(bootstrap: str, secrets: dict[str, dict[str, str]], principal: str, out: Path) -> Path:
+    text = client_properties(bootstrap, secrets, principal)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

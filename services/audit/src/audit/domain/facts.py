@@ -5,8 +5,8 @@ recomputed from the trail. Types they do not know are shown on timelines and oth
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -165,7 +165,8 @@ def open_deadlines(facts: list[Fact]) -> list[Due]:
             closed("plan review", p["plan_id"])
         elif f.type in ("ClientRelationshipEnded", "ClientErased"):
             c.open.clear()
-    dues = [d for c in clients.values() for d in c.open.values()]
+    # Whoever is responsible now owns what is still open, also what opened under a previous owner.
+    dues = [replace(d, organisation=c.owner or d.organisation) for c in clients.values() for d in c.open.values()]
     return sorted(dues, key=lambda d: (d.due_on or date.min, d.what, str(d.client_id)))
 
 
@@ -265,12 +266,3 @@ def _shares(c: Counter, kinds: tuple[str, ...], total_of: tuple[str, ...] | None
         if total:
             rows.append(Row(label, round(100 * good / total, 1), "%"))
     return rows
-
-
-def known_halves(facts: list[Fact], today: date) -> list[str]:
-    halves = {half_year(f.occurred_at.date()) for f in facts} | {half_year(today)}
-    return sorted(halves, reverse=True)
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a) // timedelta(days=1)
