@@ -42,7 +42,7 @@ async def verify_all(conn: asyncpg.Connection, anchor_messages: list[bytes] | No
     head = (await trail_store.read_head(conn)).seq
     if chain.broken is not None or anchor_messages is None or not verify_b64:
         problem = None if chain.broken is not None else (
-            "no anchor key configured" if not verify_b64 else "the anchor topic could not be read")
+            "no anchor key configured (AUDIT_ANCHOR_VERIFY_KEY)" if not verify_b64 else "the anchor topic could not be read")
         return Integrity(chain.verified, head, chain.broken, 0, None, problem)
     key = public_key(verify_b64)
     anchors: list[Anchor] = []
