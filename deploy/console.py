@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,10 +38,9 @@ def add_audit_keys(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]
     return data
 
 
-def audit_env(layout: Layout) -> dict[str, str]:
-    """Where audit calls each service (redrive), for the local deployment."""
-    urls = {svc: f"http://{layout.host}:{layout.http_port(svc)}" for svc in PRODUCING_SERVICES}
-    return {"AUDIT_SERVICE_URLS": json.dumps(urls, sort_keys=True)}
+def audit_env(url_of: Callable[[str], str]) -> dict[str, str]:
+    """Where audit calls each service (redrive): `url_of(service)` is its base URL in this deployment."""
+    return {"AUDIT_SERVICE_URLS": json.dumps({svc: url_of(svc) for svc in PRODUCING_SERVICES}, sort_keys=True)}
 
 
 async def _register(dsn: str, token: str, now: datetime) -> bool:

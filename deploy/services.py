@@ -38,7 +38,7 @@ def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) 
     env = service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
                       http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
                       smtp_port=layout.smtp_port)
-    return env | (console.audit_env(layout) if service == "audit" else {})
+    return env | (console.audit_env(lambda svc: url(layout, svc)) if service == "audit" else {})
 
 
 def pidfile(layout: Layout, service: str) -> Path:
