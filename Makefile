@@ -13,6 +13,7 @@ run: venv ## Kafka, PostgreSQL and every service in the background, with demo cl
 	$(PY) -m deploy up --services
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit console-login
 
 tail: venv ## follow the shared audit trail live
 	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail

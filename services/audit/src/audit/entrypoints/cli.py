@@ -108,7 +108,8 @@ async def console_login(settings: AuditSettings, hours: int) -> int:
     async with _connection(settings) as conn:
         issued = await auth.issue(conn, principal="operator", role="operator", label="demo console operator",
                                   now=now, expires_at=now + timedelta(hours=hours))
-    print(f"console: http://{settings.http_host}:{settings.http_port}/console/login")
+    host = "localhost" if settings.http_host == "127.0.0.1" else settings.http_host  # Secure cookies: localhost
+    print(f"console: http://{host}:{settings.http_port}/console/login")
     print(f"operator token (expires in {hours} h; paste it on the login page): {issued.token}")
     return 0
 
