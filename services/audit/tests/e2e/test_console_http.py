@@ -111,6 +111,25 @@ class TestCsrf:
         assert "records verified" in c.get("/console/integrity").text
 
 
+class TestAnchors:
+    def test_the_service_anchors_its_head_on_kafka_and_verify_checks_those_anchors(self, audit, tokens, infra):
+        client_id = uuid.uuid4()
+        publish(infra, registered(client_id, "raseborg", date.today()))
+        c = client(audit, tokens["operator"])
+        seq = wait_for_seq(infra, client_id)
+
+        def newest_anchor() -> int:
+            c.post("/console/integrity/verify", data={"csrf": csrf_of(c.get("/console/integrity").text)})
+            page = c.get("/console/integrity").text
+            return int(page.split("(newest at record ")[1].split(")")[0]) if "(newest at record " in page else 0
+
+        deadline = time.monotonic() + 60
+        while newest_anchor() < seq and time.monotonic() < deadline:
+            time.sleep(1)
+        page = c.get("/console/integrity").text
+        assert newest_anchor() >= seq and "OK: " in page and "BROKEN" not in page
+
+
 class TestOfficer:
     @pytest.mark.parametrize("page", ["/console/lag", "/console/dead-letters", "/console/integrity",
                                       "/console/figures?municipality=raseborg"])
@@ -200,6 +219,22 @@ def wait_for_dead_letter(infra, service: str, offset: int, timeout: float = 60) 
             return dict(row)
         time.sleep(0.5)
     raise AssertionError("dead letter not kept")
+
+
+def wait_for_seq(infra, client_id: uuid.UUID, timeout: float = 60) -> int:
+    async def find():
+        conn = await asyncpg.connect(infra.dsn("audit"))
+        try:
+            return await conn.fetchval("SELECT max(seq) FROM audit_trail WHERE client_id = $1", client_id)
+        finally:
+            await conn.close()
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (seq := asyncio.run(find())) is not None:
+            return seq
+        time.sleep(0.5)
+    raise AssertionError("event not on the trail")
 
 
 async def redrive_rows(infra, dead_letter_id: int) -> list:

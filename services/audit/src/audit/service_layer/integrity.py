@@ -46,17 +46,19 @@ async def verify_all(conn: asyncpg.Connection, anchor_messages: list[bytes] | No
         return Integrity(chain.verified, head, chain.broken, 0, None, problem)
     key = public_key(verify_b64)
     anchors: list[Anchor] = []
+    bad: list[str] = []
     for message in anchor_messages:
         try:
             anchors.append(open_anchor(message, key))
-        except BadAnchor as exc:
-            return Integrity(chain.verified, head, None, 0, None, str(exc))
+        except BadAnchor as exc:  # not trusted, and not allowed to hide the others: reported
+            bad.append(str(exc))
     found = await console_store.hashes_at(conn, [a.seq for a in anchors])
     held, broken = check_anchors(anchors, {s: h for s, (h, _) in found.items()}, head)
     if broken is not None and broken.seq in found:
         broken = replace(broken, event_id=found[broken.seq][1])
     newest = max((a.seq for a in anchors), default=None)
-    return Integrity(chain.verified, head, broken, held, newest)
+    problem = f"{len(bad)} message(s) on the anchor topic ignored: {bad[0]}" if bad else None
+    return Integrity(chain.verified, head, broken, held, newest, problem)
 
 
 async def record(db: console_store.Db, result: Integrity, at: datetime) -> None:
