@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -89,6 +90,20 @@ def start_audit(infra, logdir: Path, **settings: str) -> ServiceProcess:
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "audit"], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     return ServiceProcess("audit", proc, f"http://127.0.0.1:{port}", log, env)
+
+
+def wait_caught_up(infra, timeout: float = 300) -> None:
+    """Until the audit trail's consumer group has read everything on the broker: a fresh audit
+    process first catches up with what earlier tests published."""
+    from audit.adapters.kafka_lag import read_lag
+
+    async def behind() -> int:
+        return sum(p.lag for p in await read_lag(infra.kafka_kwargs("audit")) if p.group_id == "audit.trail")
+
+    deadline = time.monotonic() + timeout
+    while (left := asyncio.run(behind())) > 0:
+        assert time.monotonic() < deadline, f"audit still {left} events behind after {timeout}s"
+        time.sleep(1)
 
 
 class Publisher:

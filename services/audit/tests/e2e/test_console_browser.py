@@ -19,14 +19,16 @@ from contracts.events.planning import PlanIssued
 from contracts.topics import ingress_topic
 from deploy.chromium import CHROMEDRIVER, CHROMIUM
 from deploy.config import REPO
-from services.audit.tests.console_support import FakeService, issue, publish, registered, start_audit, wrap
+from services.audit.tests.console_support import (
+    FakeService, issue, publish, registered, start_audit, wait_caught_up, wrap,
+)
 from tests.support.people import invent
 from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = REPO / ".local" / "screenshots" / "console"
-WAIT_S = 90  # a fresh audit process first catches up with everything on the test broker
+WAIT_S = 120  # the machine may be busy: generous, but a missing record still fails
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,7 @@ def services(infra, tmp_path_factory, fake_intake):
     try:
         intake.wait_ready()
         audit.wait_ready()
+        wait_caught_up(infra)
         yield {"intake": intake, "audit": audit}
     finally:
         audit.stop()

@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts.topics import dead_letter_topic
-from services.audit.tests.console_support import FakeService, issue, publish, registered, start_audit
+from services.audit.tests.console_support import FakeService, issue, publish, registered, start_audit, wait_caught_up
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,7 @@ def audit(infra, tmp_path_factory, fakes):
                        AUDIT_SERVICE_URLS=json.dumps({s: f.url for s, f in fakes.items()}))
     try:
         proc.wait_ready()
+        wait_caught_up(infra)
         yield proc
     finally:
         proc.stop()

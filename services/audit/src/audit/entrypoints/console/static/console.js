@@ -7,7 +7,8 @@
   if (!live || !table || !window.EventSource) { return; }
   const body = table.tBodies[0];
   const base = live.dataset.stream;
-  let after = live.dataset.after || "0";
+  const after = live.dataset.after || "0";
+  const KEEP = 500; // rows kept on the page; older ones remain a filter or a reload away
 
   function cell(text, href) {
     const td = document.createElement("td");
@@ -38,6 +39,7 @@
     td.appendChild(code);
     tr.appendChild(td);
     body.insertBefore(tr, body.firstChild);
+    while (body.rows.length > KEEP) { body.deleteRow(body.rows.length - 1); }
   }
 
   const source = new EventSource(base + (base.endsWith("?") ? "" : "&") + "after=" + encodeURIComponent(after));
