@@ -45,6 +45,8 @@ class FakeService:
     """Answers `POST /admin/dead-letters/redrive` like a service would, and remembers each call."""
 
     outcome: str = "applied"
+    status: int = 200  # another status answers {"detail": detail}, as the services' errors do
+    detail: str = ""
     calls: list[dict] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -60,8 +62,12 @@ class FakeService:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.calls.append({"path": self.path, "authorization": self.headers.get("Authorization"),
                                    "body": body})
-                status, answer = (200, {"outcome": fake.outcome, "reason": "test"}) \
-                    if self.path == "/admin/dead-letters/redrive" else (404, {"detail": "no such route"})
+                if self.path != "/admin/dead-letters/redrive":
+                    status, answer = 404, {"detail": "no such route"}
+                elif fake.status != 200:
+                    status, answer = fake.status, {"detail": fake.detail}
+                else:
+                    status, answer = 200, {"outcome": fake.outcome, "reason": "test"}
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -11,7 +11,7 @@ OUTCOMES = ("applied", "already-applied", "dead-lettered-again")
 
 @dataclass(frozen=True)
 class RedriveAnswer:
-    outcome: str  # one of OUTCOMES, or "not-found" / "refused" / "unreachable" / "error"
+    outcome: str  # one of OUTCOMES, or not-found / not-redrivable / unavailable / refused / unreachable / error
     detail: str
 
 
@@ -23,15 +23,20 @@ async def redrive(base_url: str, token: str, partition: int, offset: int, timeou
                                      headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError as exc:
         return RedriveAnswer("unreachable", f"the service did not answer ({type(exc).__name__})")
-    if resp.status_code == 404:
-        return RedriveAnswer("not-found", "the service has no dead letter at that partition and offset")
-    if resp.status_code in (401, 403):
-        return RedriveAnswer("refused", f"the service refused audit's credential ({resp.status_code})")
     try:
         body = resp.json()
     except ValueError:
         body = {}
-    outcome = body.get("outcome") if isinstance(body, dict) else None
-    if resp.status_code == 200 and outcome in OUTCOMES:
-        return RedriveAnswer(outcome, str(body.get("reason") or "")[:500])
+    body = body if isinstance(body, dict) else {}
+    detail = str(body.get("detail") or "")[:500]  # the service's words: they name rules and fields, not values
+    if resp.status_code == 404:
+        return RedriveAnswer("not-found", detail or "the service has no dead letter at that partition and offset")
+    if resp.status_code in (401, 403):
+        return RedriveAnswer("refused", f"the service refused audit's credential ({resp.status_code})")
+    if resp.status_code == 409:
+        return RedriveAnswer("not-redrivable", detail or "the service cannot redrive this dead letter")
+    if resp.status_code == 503:
+        return RedriveAnswer("unavailable", detail or "the service cannot apply it right now; try again shortly")
+    if resp.status_code == 200 and body.get("outcome") in OUTCOMES:
+        return RedriveAnswer(body["outcome"], str(body.get("reason") or "")[:500])
     return RedriveAnswer("error", f"unexpected answer {resp.status_code}")
