@@ -74,6 +74,8 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(120)  # axe on a busy machine
+    driver.set_page_load_timeout(180)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
@@ -288,7 +290,7 @@ class TestConsoleInABrowser:
         no_serious_violations(browser)
         cookie = {"console_session": tokens["operator"]}
         csv_text = httpx.get(f"{services['audit'].url}/console/figures.csv?municipality=inga&half={year}H1",
-                             cookies=cookie).text
+                             cookies=cookie, timeout=120).text
         assert f"inga,{year}H1,registrations,kela_notification,3," in csv_text
 
     def test_the_other_pages_render_without_serious_accessibility_problems(self, browser, services, tokens):

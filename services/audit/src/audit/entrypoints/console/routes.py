@@ -315,6 +315,9 @@ DEADLINE_TYPES = ("ClientRegistered", "ClientSourceAdded", "ResponsibilityAssign
                   "PlanEnded", "ReferralMade", "ClientRelationshipEnded", "ClientErased")
 
 
+SHOWN_DUES = 200  # per organisation, soonest first; the count says how many there are
+
+
 @router.get("/deadlines")
 async def deadlines(request: Request, v: Anyone) -> HTMLResponse:
     pool = _pool(request)
@@ -326,11 +329,16 @@ async def deadlines(request: Request, v: Anyone) -> HTMLResponse:
     by_org: dict[str, list] = {}
     for d in dues:
         by_org.setdefault(d.organisation, []).append(d)
-    return _page("deadlines.html", v, by_org=by_org, today=today,
-                 missed=[(_row(r), env.get("payload") or {}) for r, env in missed])
+    counts = {org: len(items) for org, items in by_org.items()}
+    shown = {org: items[:SHOWN_DUES] for org, items in by_org.items()}  # soonest first
+    return _page("deadlines.html", v, by_org=shown, counts=counts, today=today,
+                 missed=[(_row(r), env.get("payload") or {}) for r, env in missed[-SHOWN_DUES:][::-1]])
 
 
 # Follow-up figures --------------------------------------------------------------------------------
+FIGURE_TYPES = ("ClientRegistered", "ClientSourceAdded", "ClientDetailsChanged", "InitialInterviewScheduled",
+                "AssessmentStarted", "PlanIssued", "PlanExtended", "ReferralMade", "DeadlineMissed",
+                "CounsellingVisitRecorded", "NotificationSent", "NotificationFailed")
 async def _figures(request: Request, v: Viewer) -> tuple[str, str, dict, list[str]]:
     if not v.municipalities:
         raise NotForViewer("the follow-up figures are for operators and the municipalities' officers")
@@ -342,7 +350,7 @@ async def _figures(request: Request, v: Viewer) -> tuple[str, str, dict, list[st
     half = q.get("half") or half_year(today)
     if not (len(half) == 6 and half[:4].isdigit() and half[4:] in ("H1", "H2")):
         raise NotForViewer("half: write it as 2026H1 or 2026H2")
-    facts = _facts(await console_store.envelopes(_pool(request)))
+    facts = _facts(await console_store.envelopes(_pool(request), types=FIGURE_TYPES))
     halves = sorted({half_year(today), half, *(half_year(f.occurred_at.date()) for f in facts)}, reverse=True)
     return municipality, half, figures(facts, municipality, half), halves
 
