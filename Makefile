@@ -17,6 +17,7 @@ run: venv ## Kafka, PostgreSQL and every service in the background, with demo cl
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
 	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guide.flyer --out .local/guide-flyers \
 	  && echo "public guide: $$GUIDANCE_GUIDE_PUBLIC_URL/  (flyers also at $$GUIDANCE_GUIDE_PUBLIC_URL/flyer/<language>.pdf)"
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit console-login
 
 tail: venv ## follow the shared audit trail live
 	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail
