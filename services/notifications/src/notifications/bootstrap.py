@@ -9,15 +9,13 @@ import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from fastapi import FastAPI
 
 from backbone.app import ServiceContext, create_service_app
-from backbone.inbox import Subscription
-from contracts.topics import CONSUMES
+from backbone import parts
 from notifications.adapters.clock import SystemClock
 from notifications.adapters.email import SmtpSender
 from notifications.adapters.intake import IntakeContacts
@@ -53,7 +51,6 @@ def build(settings: NotificationsSettings, *, clock: Any = None, dispatch: bool 
         mail_from=settings.mail_from, message_id_domain=settings.message_id_domain)
     services = Services(contacts, channels, settings.sms_callback_secret.get_secret_value(),
                         "Integration services / Integrationstjänsterna / Kotoutumispalvelut", now)
-    subscription = Subscription("events", CONSUMES["notifications"], handler=partial(events.apply, now=now))
 
     async def start(ctx: ServiceContext) -> None:
         services.dispatcher = Dispatcher(
@@ -73,7 +70,8 @@ def build(settings: NotificationsSettings, *, clock: Any = None, dispatch: bool 
         await contacts.close()
         await channels.sms.close()
 
-    app, _ = create_service_app(settings, title="Notifications", migrations=MIGRATIONS, subscriptions=[subscription],
+    app, _ = create_service_app(settings, title="Notifications", migrations=MIGRATIONS, subscriptions=events.subscriptions(now),
+                                parts=[parts.CLIENT_VIEW],
                                 on_startup=start, on_shutdown=stop)
     app.state.notifications = services
     app.include_router(http.router)

@@ -34,9 +34,9 @@ def build(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, do
     msg["Subject"] = rendered.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id(notification_id, domain)
-    msg["Content-Language"] = rendered.language
     msg.set_content(rendered.text, charset="utf-8")
     msg.add_alternative(rendered.html(), subtype="html", charset="utf-8")
+    msg["Content-Language"] = rendered.language  # after the parts: they would take Content-* headers along
     return msg
 
 

@@ -79,14 +79,10 @@ async def cancel(conn: asyncpg.Connection, client_id: UUID, *, templates: list[s
     return int(result.split()[-1])
 
 
-async def forget_client(conn: asyncpg.Connection, client_id: UUID, erased_at: datetime) -> int:
-    """Erasure: the client is erased, waiting messages are cancelled, and what notifications held about
+async def forget_client(conn: asyncpg.Connection, client_id: UUID) -> int:
+    """Erasure (the client view marks the client erased): waiting messages are cancelled, and what notifications held about
     them (template parameters, subjects, errors, opt-outs) is deleted. Ids, codes and states remain,
     as on the bus."""
-    await conn.execute(
-        """INSERT INTO client_view (client_id, erased_at, languages) VALUES ($1, $2, '{}')
-           ON CONFLICT (client_id) DO UPDATE SET erased_at = $2, languages = '{}', home_municipality = NULL""",
-        client_id, erased_at)
     cancelled = await cancel(conn, client_id, reason="client_erased")
     await conn.execute(
         """UPDATE notifications SET params = '{}', subject_id = NULL, last_error = NULL, provider_ref = NULL
@@ -96,20 +92,7 @@ async def forget_client(conn: asyncpg.Connection, client_id: UUID, erased_at: da
 
 
 async def is_erased(conn: asyncpg.Connection, client_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT erased_at IS NOT NULL FROM client_view WHERE client_id = $1", client_id))
-
-
-async def upsert_view(conn: asyncpg.Connection, client_id: UUID, *, home_municipality: str | None = None,
-                      responsible_organisation: str | None = None, languages: list[str] | None = None) -> None:
-    await conn.execute(
-        """INSERT INTO client_view (client_id, home_municipality, responsible_organisation, languages)
-           VALUES ($1, $2, $3, coalesce($4, '{}'::text[]))
-           ON CONFLICT (client_id) DO UPDATE SET
-             home_municipality = coalesce($2, client_view.home_municipality),
-             responsible_organisation = coalesce($3, client_view.responsible_organisation),
-             languages = coalesce($4, client_view.languages)
-           WHERE client_view.erased_at IS NULL""",
-        client_id, home_municipality, responsible_organisation, languages)
+    return bool(await conn.fetchval("SELECT erased_on IS NOT NULL FROM client_view WHERE client_id = $1", client_id))
 
 
 async def claim(pool: asyncpg.Pool, now: datetime, *, limit: int, lease_s: float) -> list[Message]:

@@ -76,9 +76,9 @@ async def sms_receipt(request: Request) -> dict[str, str]:
 
 
 async def _client_owner(pool: asyncpg.Pool, client_id: UUID, caller: Caller) -> None:
-    row = await pool.fetchrow("SELECT home_municipality, responsible_organisation, erased_at FROM client_view "
+    row = await pool.fetchrow("SELECT home_municipality, responsible_organisation, erased_on FROM client_view "
                               "WHERE client_id = $1", client_id)
-    if row is None or row["erased_at"] is not None:
+    if row is None or row["erased_on"] is not None:
         raise HTTPException(404, "client_id: no such client")
     if caller.principal not in (row["home_municipality"], row["responsible_organisation"]):
         raise HTTPException(403, {"rule": "ownership.client",

@@ -2,14 +2,7 @@
 -- message texts. Contact details are read from intake at send time and forgotten after the send;
 -- a message is rendered again from its template and these parameters (codes, dates, times).
 
--- What notifications knows of a client from intake's events: codes only.
-CREATE TABLE client_view (
-    client_id                uuid PRIMARY KEY,
-    home_municipality        text,
-    responsible_organisation text,
-    languages                text[] NOT NULL DEFAULT '{}',
-    erased_at                timestamptz
-);
+-- What notifications knows of a client is backbone.clientview's `client_view` (codes only).
 
 -- A client's "not on this channel" (recorded here, on the client's request).
 CREATE TABLE opt_outs (

@@ -1,5 +1,6 @@
-"""What notifications does with the events it consumes: keep its view of the client, queue the
-messages the triggers table asks for, and cancel what an event (or an erasure) makes pointless.
+"""What notifications does with the events it consumes: queue the messages the triggers table asks
+for, and cancel what an event (or an erasure) makes pointless. Intake's events first update
+`backbone.clientview` (languages, home municipality, erasure); the others come straight here.
 
 Runs inside the inbox's transaction, so each event is applied once.
 """
@@ -14,8 +15,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import asyncpg
 import structlog
 
+from backbone import clientview
+from backbone.inbox import Subscription
 from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.topics import CONSUMES
 from notifications.adapters import postgres
 from notifications.domain.triggers import TRIGGERS, Trigger, cancellations, triggered
 
@@ -48,10 +52,9 @@ async def apply(conn: asyncpg.Connection, envelope: Envelope, event: Event | Non
         return
     client_id, kind = envelope.client_id, envelope.type
     if kind == "ClientErased":
-        cancelled = await postgres.forget_client(conn, client_id, now())
+        cancelled = await postgres.forget_client(conn, client_id)
         log.info("client erased, messages cancelled", client_id=str(client_id), cancelled=cancelled)
         return
-    await _update_view(conn, client_id, kind, event)
     for trigger in cancellations(kind, table):
         subject = str(getattr(event, trigger.subject)) if trigger.subject and hasattr(event, trigger.subject) else None
         await postgres.cancel(conn, client_id, templates=[trigger.template], subject_id=subject,
@@ -75,15 +78,15 @@ async def apply(conn: asyncpg.Connection, envelope: Envelope, event: Event | Non
             log.info("message queued", notification_id=str(nid), template=trigger.template, client_id=str(client_id))
 
 
-async def _update_view(conn: asyncpg.Connection, client_id: UUID, kind: str, event: Event) -> None:
-    if kind == "ClientRegistered":
-        await postgres.upsert_view(conn, client_id, home_municipality=str(event.home_municipality),
-                                   responsible_organisation=str(event.responsible_organisation),
-                                   languages=list(event.languages))
-    elif kind == "ClientDetailsChanged":
-        await postgres.upsert_view(conn, client_id,
-                                   home_municipality=None if event.home_municipality is None
-                                   else str(event.home_municipality),
-                                   languages=None if event.languages is None else list(event.languages))
-    elif kind == "ResponsibilityAssigned":
-        await postgres.upsert_view(conn, client_id, responsible_organisation=str(event.responsible_organisation))
+
+def subscriptions(now: Callable[[], datetime], table: tuple[Trigger, ...] = TRIGGERS) -> list[Subscription]:
+    """Intake's topic through the client view, then the triggers; the other services' topics straight
+    to the triggers."""
+    async def after_view(conn: asyncpg.Connection, envelope: Envelope, event: Event, _before, _after) -> None:
+        await apply(conn, envelope, event, now=now, table=table)
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
+        await apply(conn, envelope, event, now=now, table=table)
+
+    others = tuple(t for t in CONSUMES["notifications"] if t != clientview.TOPIC)
+    return [clientview.subscription("clients", then=after_view), Subscription("events", others, handler=handle)]
