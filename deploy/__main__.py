@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import containers, kafka, postgres, procs, provision, secrets, services, tools
+from deploy import containers, kafka, outbound, postgres, procs, provision, secrets, services, tools
 from deploy.config import Layout
 from deploy.errors import DeployError
 
@@ -25,6 +25,9 @@ def up(layout: Layout, *, with_services: bool) -> dict:
     kafka.wait_ready(layout, creds["kafka"]["admin"])
     print(f"Kafka provisioned: {provision.provision_kafka(layout.bootstrap, creds['kafka'])}", flush=True)
     print(f"PostgreSQL provisioned: {provision.provision_postgres(layout.host, layout.pg_port, creds['postgres'])}", flush=True)
+    print(outbound.ensure_credential(layout.host, layout.pg_port, creds), flush=True)
+    for name, what in outbound.start(layout, creds).items():
+        print(f"{name}: {what}", flush=True)
     if with_services:
         for svc, what in services.start_all(layout, creds).items():
             print(f"{svc}: {what}", flush=True)
@@ -36,6 +39,8 @@ def up(layout: Layout, *, with_services: bool) -> dict:
 def down(layout: Layout, *, purge: bool = False) -> None:
     for svc in services.stop_all(layout):
         print(f"{svc}: stopped")
+    for name in outbound.stop(layout):
+        print(f"{name}: stopped")
     print(f"Kafka: {'stopped' if kafka.stop(layout) else 'was not running'}")
     print(f"PostgreSQL: {'stopped' if postgres.stop(layout) else 'was not running'}")
     if purge:
@@ -55,6 +60,10 @@ def status(layout: Layout) -> bool:
         running = procs.read_pid(services.pidfile(layout, svc)) is not None
         state = ("up  " if services.healthy(layout, svc) else "starting") if running else "down"
         print(f"{svc:<13}: {state} {services.url(layout, svc)}/healthz  log {layout.logs / (svc + '.log')}")
+    print(f"mailserver   : {'up  ' if outbound.running(layout, 'mailserver') else 'down'} "
+          f"{layout.host}:{layout.smtp_port} (SMTP)  mail in {layout.maildir}  (make mail lists it)")
+    print(f"smsgateway   : {'up  ' if outbound.running(layout, 'smsgateway') else 'down'} "
+          f"http://{layout.host}:{layout.sms_port}/control/messages")
     print(f"credentials  : {layout.secrets_file} (generated here, mode 600)")
     return kafka_up and pg_up
 
@@ -95,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     p_logs.add_argument("-f", "--follow", action="store_true")
     p_env = sub.add_parser("env", help="print a service's settings as shell exports")
     p_env.add_argument("service", choices=SERVICES)
+    p_mail = sub.add_parser("mail", help="list what the local SMTP server and SMS gateway received")
+    p_mail.add_argument("--json", action="store_true")
     p_init = sub.add_parser("compose-init", help="(Compose) write secrets, broker config and service settings")
     p_init.add_argument("out", type=Path)
     p_prov = sub.add_parser("provision", help="(Compose) create users, topics, ACLs, databases and roles")
@@ -115,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             logs(layout, args.name, args.follow)
         elif args.command == "env":
             env(layout, args.service)
+        elif args.command == "mail":
+            outbound.show(layout, args.json)
         elif args.command == "compose-init":
             containers.compose_init(args.out)
         elif args.command == "provision":

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from backbone.app import ServiceContext, create_service_app
 from backbone import parts
-from notifications.adapters.clock import SystemClock
+from backbone.clock import SystemClock
 from notifications.adapters.email import SmtpSender
 from notifications.adapters.intake import IntakeContacts
 from notifications.adapters.sms import SmsGateway

@@ -163,9 +163,9 @@ async def record_receipt(conn: asyncpg.Connection, notification_id: UUID, provid
             return "early"
         event = event_for(m)
         await conn.execute(
-            """UPDATE notifications SET state = $2, updated_at = $3, stream_version = stream_version + 1,
-                      delivered_at = CASE WHEN $4 THEN $3 END, failure_reason = CASE WHEN $4 THEN NULL
-                      ELSE 'rejected_by_provider' END
+            """UPDATE notifications SET state = $2, updated_at = $3::timestamptz, stream_version = stream_version + 1,
+                      delivered_at = CASE WHEN $4::boolean THEN $3::timestamptz END,
+                      failure_reason = CASE WHEN $4::boolean THEN NULL ELSE 'rejected_by_provider' END
                WHERE notification_id = $1""", notification_id, "delivered" if delivered else "failed", now, delivered)
         await append(conn, m, event, now)
     return "applied"

@@ -1,0 +1,170 @@
+"""What notifications' integration tests share: a daytime clock, the local servers, intake as a
+process, notifications served in this process, and reading the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from backbone.clock import FINLAND
+from contracts.envelope import Envelope
+from contracts.topics import all_topics
+from deploy import mailserver, smsgateway
+from notifications.bootstrap import build
+from notifications.config import NotificationsSettings
+from tests.support.processes import free_port
+
+
+class DaytimeClock:
+    """Real time, shifted so that it is 12:00 in Helsinki when the clock is made: the tests do not
+    depend on the hour they run at (no SMS goes between 21:00 and 08:00)."""
+
+    def __init__(self) -> None:
+        real = datetime.now(UTC)
+        noon = datetime.combine(real.astimezone(FINLAND).date(), datetime.min.time().replace(hour=12), tzinfo=FINLAND)
+        self.offset = noon - real
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@asynccontextmanager
+async def serving(app, port: int) -> AsyncIterator[str]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 90
+    while not server.started:
+        if task.done():
+            task.result()
+        assert time.monotonic() < deadline, "server did not start within 90 s"
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def local_mail(folder: Path) -> AsyncIterator[int]:
+    """deploy's SMTP server, on a free port, keeping mail in `folder`."""
+    port = free_port()
+    task = asyncio.create_task(mailserver.serve("127.0.0.1", port, folder))
+    for _ in range(100):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.05)
+    try:
+        yield port
+    finally:
+        task.cancel()
+
+
+@asynccontextmanager
+async def local_gateway(api_key: str, callback_secret: str) -> AsyncIterator[tuple[str, smsgateway.Gateway]]:
+    """deploy's SMS gateway, on a free port."""
+    gateway = smsgateway.Gateway(api_key=api_key, callback_secret=callback_secret, store=None, receipt_delay_s=0.1)
+    async with serving(smsgateway.create_app(gateway), free_port()) as url:
+        yield url, gateway
+
+
+def notifications_settings(infra, *, intake_url: str, smtp_port: int, sms_url: str, **overrides: Any
+                           ) -> NotificationsSettings:
+    port = free_port()
+    env = infra.service_env("notifications", port)
+    values = {name.removeprefix("NOTIFICATIONS_").lower(): value for name, value in env.items()}
+    values.update(intake_url=intake_url, smtp_port=smtp_port, sms_url=sms_url, retry_base_s=0.2, retry_max_s=1.0,
+                  retry_horizon_s=30.0, sms_timeout_s=1.0, dispatch_idle_s=0.05, lease_s=3.0)
+    values.update(overrides)
+    return NotificationsSettings(**values)
+
+
+@asynccontextmanager
+async def notifications_app(settings: NotificationsSettings, clock) -> AsyncIterator[str]:
+    async with serving(build(settings, clock=clock), settings.http_port) as url:
+        yield url
+
+
+async def eventually(probe: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await probe()
+        if result:
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+@asynccontextmanager
+async def bus_tail(infra, topic: str) -> AsyncIterator[Callable]:
+    """Everything published on `topic` from now on, read as the operator; `await seen(pred)` returns
+    every envelope read so far once one satisfies `pred`."""
+    consumer = AIOKafkaConsumer(**infra.kafka_kwargs("operator"), enable_auto_commit=False)
+    await consumer.start()
+    seen: list[Envelope] = []
+    try:
+        declared = next(t for t in all_topics() if t.name == topic)
+        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
+        consumer.assign(partitions)
+        for partition, offset in (await consumer.end_offsets(partitions)).items():
+            consumer.seek(partition, offset)
+
+        async def until(predicate: Callable[[Envelope], bool], timeout: float = 60) -> list[Envelope]:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if any(predicate(e) for e in seen):
+                    return seen
+                for records in (await consumer.getmany(timeout_ms=300)).values():
+                    seen.extend(Envelope.from_bytes(r.value) for r in records)
+            raise AssertionError(f"no matching event on {topic} within {timeout} s")
+
+        yield until
+    finally:
+        await consumer.stop()
+
+
+async def publish_as_admin(infra, topic: str, envelope: Envelope) -> None:
+    """For events of services built in parallel (assessment): the fixtures' admin writes them."""
+    producer = AIOKafkaProducer(**infra.kafka_kwargs("admin"), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, envelope.to_bytes(), key=str(envelope.client_id).encode())
+    finally:
+        await producer.stop()
+
+
+async def register(intake_url: str, token: str, path: str, body: dict) -> str:
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+        resp = await http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code in (200, 201), resp.text
+    return resp.json()["client_id"]
+
+
+async def rows(pool: asyncpg.Pool, client_id: str) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT * FROM notifications WHERE client_id = $1 ORDER BY created_at", client_id)
+
+
+def sms_for(gateway: smsgateway.Gateway, reference: str) -> list[dict]:
+    return [m for m in gateway.messages if m["reference"] == reference]
+
+
+def later(clock, seconds: float) -> datetime:
+    return clock.now() + timedelta(seconds=seconds)
+
+
+def loads(raw: bytes | str) -> Any:
+    return json.loads(raw)

@@ -1,0 +1,119 @@
+"""Done-when of issue 12: a newcomer notice in Arabic → a welcome e-mail in Arabic received by the SMTP
+server; an interview booking → an SMS invitation in the client's language, with correct segments, and
+a delivery receipt that becomes an event."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from backbone.clock import today_in_finland
+from contracts.envelope import Envelope
+from contracts.events.assessment import InitialInterviewScheduled
+from contracts.topics import event_topic
+from deploy.mailserver import messages
+from notifications.domain.offices import office_of
+from notifications.domain.templates import template
+from notifications.service_layer.events import notification_id
+from services.notifications.tests.integration.support import (
+    bus_tail,
+    eventually,
+    publish_as_admin,
+    register,
+    rows,
+    sms_for,
+)
+from tests.support.people import invent
+
+pytestmark = pytest.mark.integration
+NOTIFICATIONS_TOPIC = event_topic("notifications")
+
+
+def newcomer_notice(person) -> dict:
+    today = today_in_finland()
+    return {"source": "municipal_newcomer_notice", "home_municipality": person.home_municipality,
+            "first_permit_date": (today - timedelta(days=200)).isoformat(),
+            "native_language": person.languages[0], "moved_in_on": (today - timedelta(days=3)).isoformat(),
+            "person": person.personal_data()}
+
+
+def jobseeker(person) -> dict:
+    today = today_in_finland()
+    return {"source": "employment_region_jobseeker", "home_municipality": person.home_municipality,
+            "first_permit_date": (today - timedelta(days=200)).isoformat(),
+            "registered_on": today.isoformat(), "service_point": "hanko", "person": person.personal_data()}
+
+
+async def test_a_newcomer_notice_in_arabic_brings_a_welcome_email_in_arabic(
+        infra, notifications, intake_process, intake_tokens, mail, notifications_db, unique):
+    person = invent(f"welcome-{unique}", languages=("ar", "en"), home_municipality="hango", postal_code="10900",
+                    post_office="Hangö")
+    async with bus_tail(infra, NOTIFICATIONS_TOPIC) as bus:
+        client_id = await register(intake_process.url, await intake_tokens("hango"), "/registrations/newcomer-notice",
+                                   newcomer_notice(person))
+
+        async def received():
+            return [m for m in messages(mail[1]) if m["to"] == person.email]
+
+        (got,) = await eventually(received, what="welcome e-mail at the SMTP server")
+        seen = await bus(lambda e: e.type == "NotificationSent" and str(e.client_id) == client_id)
+
+    expected = template("welcome", "ar").render({"name": person.name, "municipality": "hango",
+                                                 **office_of("hango")})
+    msg = got["message"]
+    assert msg["Subject"] == expected.subject == "مرحباً بك في هانكو"
+    assert msg.get_body(("plain",)).get_content().strip() == expected.text.strip()
+    html = msg.get_body(("html",)).get_content()
+    assert 'dir="rtl"' in html and 'lang="ar"' in html
+    (row,) = [r for r in await rows(notifications_db, client_id) if r["template_code"] == "welcome"]
+    assert msg["Message-ID"].strip() == f"<{row['notification_id']}@notifications.raseborg.example>"
+    assert (row["state"], row["channel"], row["language"], row["attempts"]) == ("sent", "email", "ar", 1)
+    (sent,) = [e for e in seen if e.type == "NotificationSent" and str(e.client_id) == client_id]
+    assert sent.payload == {"notification_id": str(row["notification_id"]), "channel": "email",
+                            "template_code": "welcome", "language": "ar", "sent_at": sent.payload["sent_at"]}
+
+
+def interview_booked(client_id: str, at: datetime, *, interpreter: bool = True) -> Envelope:
+    event = InitialInterviewScheduled(interview_id=uuid.uuid4(), scheduled_at=at, due_on=at.date(), language="uk",
+                                      interpreter=interpreter)
+    return Envelope.wrap(event, producer="assessment", organisation="employment-region", actor="officer-12",
+                         client_id=uuid.UUID(client_id), correlation_id=uuid.uuid4())
+
+
+async def test_an_interview_booking_sends_an_sms_invitation_with_its_segments_and_the_receipt_becomes_an_event(
+        infra, notifications, intake_process, intake_tokens, gateway, notifications_db, clock, unique):
+    person = invent(f"interview-{unique}", languages=("uk", "fi"), home_municipality="hango", postal_code="10900",
+                    post_office="Hangö")
+    client_id = await register(intake_process.url, await intake_tokens("employment-region"),
+                               "/registrations/jobseeker", jobseeker(person))
+    at = (clock.now() + timedelta(days=8)).replace(hour=8, minute=0, second=0, microsecond=0)
+    booking = interview_booked(client_id, at)
+    nid = str(notification_id(booking.event_id, "interview_invitation"))
+    async with bus_tail(infra, NOTIFICATIONS_TOPIC) as bus:
+        await publish_as_admin(infra, event_topic("assessment"), booking)
+        seen = await bus(lambda e: e.type == "NotificationDelivered" and e.payload["notification_id"] == nid)
+
+    (sms,) = sms_for(gateway[1], nid)
+    expected = template("interview_invitation", "uk").render({
+        "name": person.name, "scheduled_at": at.isoformat(), "interpreter": True, "language": "uk",
+        **office_of("hango")}).sms
+    assert sms["text"] == expected and sms["to"] == person.phone
+    # Cyrillic is UCS-2: one segment up to 70 characters, 67 per segment beyond.
+    units = len(expected.encode("utf-16-le")) // 2
+    assert (sms["encoding"], sms["segments"]) == ("ucs2", 1 if units <= 70 else math.ceil(units / 67))
+    assert sms["segments"] >= 2
+    by_type = {e.type: e for e in seen if e.payload.get("notification_id") == nid}
+    assert by_type["NotificationSent"].payload["channel"] == "sms"
+    assert by_type["NotificationDelivered"].payload == {
+        "notification_id": nid, "channel": "sms", "template_code": "interview_invitation", "language": "uk",
+        "delivered_at": by_type["NotificationDelivered"].payload["delivered_at"]}
+    states = {r["template_code"]: r for r in await rows(notifications_db, client_id)}
+    assert (states["interview_invitation"]["state"], states["interview_invitation"]["segments"]) == (
+        "delivered", sms["segments"])
+    # The reminder waits for 10:00 on the working day before the interview.
+    reminder = states["interview_reminder"]
+    assert reminder["state"] == "queued" and reminder["not_before"] < at
+    assert reminder["not_before"].astimezone(UTC) > clock.now()
