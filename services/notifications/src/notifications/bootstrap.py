@@ -6,16 +6,17 @@ Start-up also starts the dispatcher, which sends due messages until shutdown.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import FastAPI
 
-from backbone.app import ServiceContext, create_service_app
 from backbone import parts
+from backbone.app import ServiceContext, create_service_app
 from backbone.clock import SystemClock
 from notifications.adapters.email import SmtpSender
 from notifications.adapters.intake import IntakeContacts

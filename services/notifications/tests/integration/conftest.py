@@ -66,8 +66,15 @@ def clock() -> DaytimeClock:
 
 
 @pytest.fixture(scope="module")
-async def notifications(infra, intake_process, mail, gateway, clock) -> AsyncIterator[str]:
-    settings = notifications_settings(infra, intake_url=intake_process.url, smtp_port=mail[0], sms_url=gateway[0])
+def notifications_overrides() -> dict:
+    """Settings a test module gives notifications besides the fixtures' (retry timings, for one)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+async def notifications(infra, intake_process, mail, gateway, clock, notifications_overrides) -> AsyncIterator[str]:
+    settings = notifications_settings(infra, intake_url=intake_process.url, smtp_port=mail[0], sms_url=gateway[0],
+                                      **notifications_overrides)
     async with notifications_app(settings, clock) as url:
         yield url
 

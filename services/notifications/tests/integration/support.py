@@ -4,8 +4,8 @@ process, notifications served in this process, and reading the bus."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,8 +17,9 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from backbone.clock import FINLAND
+from backbone.clock import FINLAND, today_in_finland
 from contracts.envelope import Envelope
+from contracts.events.assessment import InitialInterviewScheduled
 from contracts.topics import all_topics
 from deploy import mailserver, smsgateway
 from notifications.bootstrap import build
@@ -162,9 +163,23 @@ def sms_for(gateway: smsgateway.Gateway, reference: str) -> list[dict]:
     return [m for m in gateway.messages if m["reference"] == reference]
 
 
-def later(clock, seconds: float) -> datetime:
-    return clock.now() + timedelta(seconds=seconds)
+def newcomer_notice(person) -> dict:
+    today = today_in_finland()
+    return {"source": "municipal_newcomer_notice", "home_municipality": person.home_municipality,
+            "first_permit_date": (today - timedelta(days=200)).isoformat(),
+            "native_language": person.languages[0], "moved_in_on": (today - timedelta(days=3)).isoformat(),
+            "person": person.personal_data()}
 
 
-def loads(raw: bytes | str) -> Any:
-    return json.loads(raw)
+def jobseeker(person) -> dict:
+    today = today_in_finland()
+    return {"source": "employment_region_jobseeker", "home_municipality": person.home_municipality,
+            "first_permit_date": (today - timedelta(days=200)).isoformat(),
+            "registered_on": today.isoformat(), "service_point": "hanko", "person": person.personal_data()}
+
+
+def interview_booked(client_id: str, at: datetime, *, interpreter: bool = True) -> Envelope:
+    event = InitialInterviewScheduled(interview_id=uuid.uuid4(), scheduled_at=at, due_on=at.date(), language="uk",
+                                      interpreter=interpreter)
+    return Envelope.wrap(event, producer="assessment", organisation="employment-region", actor="officer-12",
+                         client_id=uuid.UUID(client_id), correlation_id=uuid.uuid4())

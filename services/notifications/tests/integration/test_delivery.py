@@ -5,14 +5,11 @@ a delivery receipt that becomes an event."""
 from __future__ import annotations
 
 import math
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, timedelta
 
+import httpx
 import pytest
 
-from backbone.clock import today_in_finland
-from contracts.envelope import Envelope
-from contracts.events.assessment import InitialInterviewScheduled
 from contracts.topics import event_topic
 from deploy.mailserver import messages
 from notifications.domain.offices import office_of
@@ -21,6 +18,9 @@ from notifications.service_layer.events import notification_id
 from services.notifications.tests.integration.support import (
     bus_tail,
     eventually,
+    interview_booked,
+    jobseeker,
+    newcomer_notice,
     publish_as_admin,
     register,
     rows,
@@ -30,21 +30,6 @@ from tests.support.people import invent
 
 pytestmark = pytest.mark.integration
 NOTIFICATIONS_TOPIC = event_topic("notifications")
-
-
-def newcomer_notice(person) -> dict:
-    today = today_in_finland()
-    return {"source": "municipal_newcomer_notice", "home_municipality": person.home_municipality,
-            "first_permit_date": (today - timedelta(days=200)).isoformat(),
-            "native_language": person.languages[0], "moved_in_on": (today - timedelta(days=3)).isoformat(),
-            "person": person.personal_data()}
-
-
-def jobseeker(person) -> dict:
-    today = today_in_finland()
-    return {"source": "employment_region_jobseeker", "home_municipality": person.home_municipality,
-            "first_permit_date": (today - timedelta(days=200)).isoformat(),
-            "registered_on": today.isoformat(), "service_point": "hanko", "person": person.personal_data()}
 
 
 async def test_a_newcomer_notice_in_arabic_brings_a_welcome_email_in_arabic(
@@ -74,13 +59,6 @@ async def test_a_newcomer_notice_in_arabic_brings_a_welcome_email_in_arabic(
     (sent,) = [e for e in seen if e.type == "NotificationSent" and str(e.client_id) == client_id]
     assert sent.payload == {"notification_id": str(row["notification_id"]), "channel": "email",
                             "template_code": "welcome", "language": "ar", "sent_at": sent.payload["sent_at"]}
-
-
-def interview_booked(client_id: str, at: datetime, *, interpreter: bool = True) -> Envelope:
-    event = InitialInterviewScheduled(interview_id=uuid.uuid4(), scheduled_at=at, due_on=at.date(), language="uk",
-                                      interpreter=interpreter)
-    return Envelope.wrap(event, producer="assessment", organisation="employment-region", actor="officer-12",
-                         client_id=uuid.UUID(client_id), correlation_id=uuid.uuid4())
 
 
 async def test_an_interview_booking_sends_an_sms_invitation_with_its_segments_and_the_receipt_becomes_an_event(
@@ -117,3 +95,61 @@ async def test_an_interview_booking_sends_an_sms_invitation_with_its_segments_an
     reminder = states["interview_reminder"]
     assert reminder["state"] == "queued" and reminder["not_before"] < at
     assert reminder["not_before"].astimezone(UTC) > clock.now()
+
+
+async def test_after_erasure_waiting_messages_are_cancelled_nothing_more_is_sent_and_nothing_personal_remains(
+        infra, notifications, intake_process, intake_tokens, gateway, notifications_db, clock, unique):
+    person = invent(f"erased-{unique}", languages=("ar",), home_municipality="raseborg", postal_code="10600",
+                    post_office="Ekenäs")
+    token = await intake_tokens("employment-region")
+    client_id = await register(intake_process.url, token, "/registrations/jobseeker", jobseeker(person))
+    at = (clock.now() + timedelta(days=9)).replace(hour=9, minute=0, second=0, microsecond=0)
+    first = interview_booked(client_id, at)
+    await publish_as_admin(infra, event_topic("assessment"), first)
+
+    async def invitation_delivered_and_reminder_waiting():
+        states = {r["template_code"]: r["state"] for r in await rows(notifications_db, client_id)}
+        return states == {"interview_invitation": "delivered", "interview_reminder": "queued",
+                          "plan_window_ending": "queued"}  # R11: 60 days before the window ends
+
+    await eventually(invitation_delivered_and_reminder_waiting, what="invitation delivered, reminder queued")
+    async with bus_tail(infra, event_topic("intake")) as intake_bus:
+        async with httpx.AsyncClient(base_url=intake_process.url, timeout=30) as http:
+            resp = await http.post(f"/clients/{client_id}/erasure", json={"basis": "client_request"},
+                                   headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200, resp.text
+        await intake_bus(lambda e: e.type == "ClientErased" and str(e.client_id) == client_id)
+
+    async def reminder_cancelled():
+        return {r["template_code"]: r["state"] for r in await rows(notifications_db, client_id)} == {
+            "interview_invitation": "delivered", "interview_reminder": "cancelled", "plan_window_ending": "cancelled"}
+
+    await eventually(reminder_cancelled, what="the waiting reminder cancelled")
+    # Another booking after the erasure queues nothing and sends nothing.
+    second = interview_booked(client_id, at + timedelta(days=1))
+    await publish_as_admin(infra, event_topic("assessment"), second)
+
+    async def second_handled():
+        return await notifications_db.fetchval(
+            "SELECT count(*) FROM inbox WHERE event_id = $1", second.event_id)
+
+    await eventually(second_handled, what="the booking after erasure handled")
+    assert {r["template_code"] for r in await rows(notifications_db, client_id)} == {
+        "interview_invitation", "interview_reminder", "plan_window_ending"}
+    assert [m for m in gateway[1].messages if m["to"] == person.phone] == sms_for(
+        gateway[1], str(notification_id(first.event_id, "interview_invitation")))
+    # Nothing personal left: no part of the person appears anywhere in notifications' database.
+    dump = await database_text(notifications_db)
+    for needle in (*person.name.split(), person.email, person.phone, person.street, person.identity_code):
+        assert needle not in dump, "personal data found in notifications' database"
+    params = await notifications_db.fetch("SELECT params FROM notifications WHERE client_id = $1", client_id)
+    assert all(p["params"] == "{}" for p in params)
+
+
+async def database_text(pool) -> str:
+    tables = [r["tablename"] for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    texts = []
+    for table in tables:
+        texts += [str(dict(r)) for r in await pool.fetch(f'SELECT * FROM "{table}"')]
+        texts += [r["t"] for r in await pool.fetch(f'SELECT t::text AS t FROM "{table}" t')]
+    return "\n".join(texts)

@@ -32,7 +32,7 @@ def test_an_email_has_a_text_and_an_html_part_in_utf8_and_a_message_id_from_the_
 def _pdf_text_units(pdf: bytes) -> str:
     """The Unicode text of the PDF's ToUnicode maps (fpdf2 writes one per embedded font subset)."""
     chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
         try:
             chunks.append(zlib.decompress(stream).decode("latin-1"))
         except zlib.error:

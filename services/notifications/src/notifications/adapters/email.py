@@ -11,7 +11,6 @@ limited to that window.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -49,9 +48,9 @@ class SmtpSender:
     async def send(self, message: EmailMessage) -> None:
         """Returns when the server accepted the message; raises `SendFailed` otherwise."""
         try:
-            _, response = await aiosmtplib.send(
+            await aiosmtplib.send(
                 message, hostname=self.host, port=self.port, timeout=self.timeout,
-                start_tls=True if self.starttls else False,
+                start_tls=self.starttls,
                 username=self.username or None, password=self.password or None,
                 tls_context=ssl.create_default_context() if self.starttls else None)
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -63,6 +62,5 @@ class SmtpSender:
             permanent = 500 <= exc.code < 600 and exc.code not in (530, 535)  # auth problems are ours to fix
             raise SendFailed("rejected_by_provider" if permanent else "provider_unavailable",
                              f"SMTP {exc.code}", permanent=permanent) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             raise SendFailed("provider_unavailable", type(exc).__name__, permanent=False) from None
-        del response

@@ -99,7 +99,7 @@ async def claim(pool: asyncpg.Pool, now: datetime, *, limit: int, lease_s: float
     """Take due messages for one attempt each: state `sending`, attempt counted, leased. Also takes
     back `sending` messages whose lease ran out (their worker died mid-send)."""
     rows = await pool.fetch(
-        f"""WITH due AS (
+        """WITH due AS (
               SELECT notification_id FROM notifications
               WHERE (state = 'queued' AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until < $1)
               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED

@@ -45,7 +45,7 @@ class WorkingDayBefore:
 
     field: str
     at: time = time(10, 0)
-    calendar: WorkingDays = WorkingDays()
+    calendar: WorkingDays = field(default_factory=WorkingDays)
 
     def not_before(self, event: Any, received: datetime) -> datetime | None:
         day = getattr(event, self.field).astimezone(HELSINKI).date() - timedelta(days=1)
