@@ -7,12 +7,17 @@ SERVICES := intake assessment planning guidance notifications audit
 PACKAGES := contracts libs $(addprefix services/,$(SERVICES))
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean
+.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean mail
 
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
+	$(PY) -m deploy.demo_interviews
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
+	@echo "messages to the demo clients: make mail (e-mail at the local SMTP server, SMS at the local gateway)"
+
+mail: venv ## what the local SMTP server and SMS gateway received (make run's demo messages)
+	$(PY) -m deploy mail
 
 tail: venv ## follow the shared audit trail live
 	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail
@@ -49,6 +54,7 @@ schemas: venv ## JSON Schemas of every event and the AsyncAPI document of every 
 
 bench: venv ## benchmarks on their own local deployment (started if needed); prints one table
 	$(PY) -m bench.run
+	$(PY) -m bench.notifications
 
 infra-down: venv
 	$(PY) -m deploy --profile test down

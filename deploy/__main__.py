@@ -86,6 +86,7 @@ def provision_remote(args: argparse.Namespace) -> None:
     kafka.wait_for_metadata(args.bootstrap, creds["kafka"]["admin"], timeout=120)
     print(f"Kafka provisioned: {provision.provision_kafka(args.bootstrap, creds['kafka'])}", flush=True)
     print(f"PostgreSQL provisioned: {provision.provision_postgres(args.pg_host, args.pg_port, creds['postgres'])}")
+    print(outbound.ensure_credential(args.pg_host, args.pg_port, creds))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import signal
+import sys
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -62,7 +63,7 @@ async def serve(host: str, port: int, maildir: Path) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    print(f"SMTP server on {host}:{port}, keeping mail in {maildir}", flush=True)
+    print(f"SMTP server on {host}:{port}, keeping mail in {maildir}", file=sys.stderr, flush=True)
     async with server:
         await stop.wait()
 

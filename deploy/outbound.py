@@ -101,7 +101,7 @@ def show(layout: Layout, as_json: bool = False) -> None:
         return
     print(f"e-mail received by the local SMTP server ({layout.maildir}): {len(mails)}")
     for m in mails:
-        print(f"  {m['received_at'][:19]}  to {m['to']}  {m['subject']}  {m['message_id']}")
+        print(f"  {m['received_at'][:19]}  to {m['to']}  {m['subject']}  {(m['message_id'] or '').strip()}")
         print(f"      {m['file']}")
     print(f"SMS sent through the local gateway ({layout.sms_store}): {len(sms)}")
     for s in sms:

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +17,15 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from backbone.clock import FINLAND, today_in_finland
+from backbone.clock import today_in_finland
 from contracts.envelope import Envelope
 from contracts.events.assessment import InitialInterviewScheduled
 from contracts.topics import all_topics
 from deploy import mailserver, smsgateway
 from notifications.bootstrap import build
 from notifications.config import NotificationsSettings
+from tests.support.daytime import DaytimeClock  # noqa: F401 - the tests' clock, imported from here
 from tests.support.processes import free_port
-
-
-class DaytimeClock:
-    """Real time, shifted so that it is 12:00 in Helsinki when the clock is made: the tests do not
-    depend on the hour they run at (no SMS goes between 21:00 and 08:00)."""
-
-    def __init__(self) -> None:
-        real = datetime.now(UTC)
-        noon = datetime.combine(real.astimezone(FINLAND).date(), datetime.min.time().replace(hour=12), tzinfo=FINLAND)
-        self.offset = noon - real
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 @asynccontextmanager

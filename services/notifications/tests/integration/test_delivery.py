@@ -4,12 +4,15 @@ a delivery receipt that becomes an event."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from datetime import UTC, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from backbone import auth
 from contracts.topics import event_topic
 from deploy.mailserver import messages
 from notifications.domain.offices import office_of
@@ -153,3 +156,72 @@ async def database_text(pool) -> str:
         texts += [str(dict(r)) for r in await pool.fetch(f'SELECT * FROM "{table}"')]
         texts += [r["t"] for r in await pool.fetch(f'SELECT t::text AS t FROM "{table}" t')]
     return "\n".join(texts)
+
+
+async def notifications_token(pool, principal: str, role: str = "officer") -> str:
+    credential = await auth.issue(pool, principal=principal, role=role, label="notifications tests",
+                                  now=datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(days=1))
+    return credential.token
+
+
+async def test_without_an_email_address_the_welcome_is_a_letter_the_home_municipality_prints(
+        infra, notifications, intake_process, intake_tokens, notifications_db, unique):
+    person = dataclasses.replace(invent(f"letter-{unique}", languages=("ar",), home_municipality="inga",
+                                        postal_code="10210", post_office="Ingå"), email=None)
+    body = newcomer_notice(person)
+    body["person"].pop("email")
+    client_id = await register(intake_process.url, await intake_tokens("inga"), "/registrations/newcomer-notice",
+                               body)
+
+    async def printable():
+        return [r for r in await rows(notifications_db, client_id) if r["state"] == "printable"]
+
+    (row,) = await eventually(printable, what="a printable welcome letter")
+    assert (row["template_code"], row["channel"], row["language"]) == ("welcome", "letter", "ar")
+    inga, hango = await notifications_token(notifications_db, "inga"), await notifications_token(notifications_db,
+                                                                                                 "hango")
+    async with httpx.AsyncClient(base_url=notifications, timeout=30) as http, \
+            bus_tail(infra, NOTIFICATIONS_TOPIC) as bus:
+        listed = (await http.get("/letters", headers={"Authorization": f"Bearer {inga}"})).json()
+        assert str(row["notification_id"]) in [item["notification_id"] for item in listed]
+        other = await http.get(f"/letters/{row['notification_id']}.pdf", headers={"Authorization": f"Bearer {hango}"})
+        assert other.status_code == 403 and other.json()["detail"]["rule"] == "ownership.client"
+        pdf = await http.get(f"/letters/{row['notification_id']}.pdf", headers={"Authorization": f"Bearer {inga}"})
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF-") and b"NotoSansArabic" in pdf.content
+        seen = await bus(lambda e: e.type == "NotificationSent" and str(e.client_id) == client_id)
+    assert [e.payload["channel"] for e in seen if str(e.client_id) == client_id] == ["letter"]
+    (after,) = [r for r in await rows(notifications_db, client_id) if r["template_code"] == "welcome"]
+    assert after["state"] == "sent"
+
+
+async def test_a_client_who_opted_out_of_sms_gets_the_invitation_by_email(
+        infra, notifications, intake_process, intake_tokens, gateway, mail, notifications_db, clock, unique):
+    person = invent(f"optout-{unique}", languages=("fi",), home_municipality="hango", postal_code="10900",
+                    post_office="Hangö")
+    client_id = await register(intake_process.url, await intake_tokens("employment-region"),
+                               "/registrations/jobseeker", jobseeker(person))
+
+    async def known():
+        return await notifications_db.fetchval("SELECT count(*) FROM client_view WHERE client_id = $1",
+                                               uuid.UUID(client_id))
+
+    await eventually(known, what="the client in notifications' view")
+    token = await notifications_token(notifications_db, "employment-region")
+    async with httpx.AsyncClient(base_url=notifications, timeout=30) as http:
+        stranger = await http.put(f"/clients/{client_id}/opt-outs/sms",
+                                  headers={"Authorization": f"Bearer {await notifications_token(notifications_db,
+                                                                                                'kela')}"})
+        assert stranger.status_code == 403
+        resp = await http.put(f"/clients/{client_id}/opt-outs/sms", headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 204
+    booking = interview_booked(client_id, (clock.now() + timedelta(days=8)).replace(hour=9, minute=0))
+    nid = notification_id(booking.event_id, "interview_invitation")
+    await publish_as_admin(infra, event_topic("assessment"), booking)
+
+    async def emailed():
+        return [m for m in messages(mail[1]) if m["message_id"].strip() == f"<{nid}@notifications.raseborg.example>"]
+
+    (got,) = await eventually(emailed, what="the invitation by e-mail")
+    assert got["to"] == person.email and "Kutsu alkuhaastatteluun" in got["subject"]
+    assert sms_for(gateway[1], str(nid)) == []

@@ -69,21 +69,21 @@ async def queue(conn: asyncpg.Connection, *, notification_id: UUID, client_id: U
 
 
 async def cancel(conn: asyncpg.Connection, client_id: UUID, *, templates: list[str] | None = None,
-                 subject_id: str | None = None, reason: str) -> int:
+                 subject_id: str | None = None, reason: str, states: tuple[str, ...] = ("queued",)) -> int:
     """Cancel the client's waiting messages (of `templates`, about `subject_id`, when given)."""
     result = await conn.execute(
         """UPDATE notifications SET state = 'cancelled', failure_reason = $4, updated_at = now()
-           WHERE client_id = $1 AND state = 'queued'
+           WHERE client_id = $1 AND state = ANY($5::text[])
              AND ($2::text[] IS NULL OR template_code = ANY($2)) AND ($3::text IS NULL OR subject_id = $3)""",
-        client_id, templates, subject_id, reason)
+        client_id, templates, subject_id, reason, list(states))
     return int(result.split()[-1])
 
 
 async def forget_client(conn: asyncpg.Connection, client_id: UUID) -> int:
-    """Erasure (the client view marks the client erased): waiting messages are cancelled, and what notifications held about
+    """Erasure (the client view marks the client erased): waiting messages and unprinted letters are cancelled, and what notifications held about
     them (template parameters, subjects, errors, opt-outs) is deleted. Ids, codes and states remain,
     as on the bus."""
-    cancelled = await cancel(conn, client_id, reason="client_erased")
+    cancelled = await cancel(conn, client_id, reason="client_erased", states=("queued", "printable"))
     await conn.execute(
         """UPDATE notifications SET params = '{}', subject_id = NULL, last_error = NULL, provider_ref = NULL
            WHERE client_id = $1""", client_id)
