@@ -209,9 +209,8 @@ async def test_a_client_who_opted_out_of_sms_gets_the_invitation_by_email(
     await eventually(known, what="the client in notifications' view")
     token = await notifications_token(notifications_db, "employment-region")
     async with httpx.AsyncClient(base_url=notifications, timeout=30) as http:
-        stranger = await http.put(f"/clients/{client_id}/opt-outs/sms",
-                                  headers={"Authorization": f"Bearer {await notifications_token(notifications_db,
-                                                                                                'kela')}"})
+        kela = await notifications_token(notifications_db, "kela")
+        stranger = await http.put(f"/clients/{client_id}/opt-outs/sms", headers={"Authorization": f"Bearer {kela}"})
         assert stranger.status_code == 403
         resp = await http.put(f"/clients/{client_id}/opt-outs/sms", headers={"Authorization": f"Bearer {token}"})
         assert resp.status_code == 204
