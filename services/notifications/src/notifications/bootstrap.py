@@ -57,6 +57,7 @@ def build(settings: NotificationsSettings, *, clock: Any = None, dispatch: bool 
         services.dispatcher = Dispatcher(
             ctx.pool, contacts, channels, now=now, batch=settings.dispatch_batch, lease_s=settings.lease_s,
             idle_s=settings.dispatch_idle_s, concurrency=settings.dispatch_concurrency,
+            view_wait_s=settings.view_wait_s,
             policy=RetryPolicy(settings.retry_base_s, settings.retry_max_s, settings.retry_horizon_s))
         if dispatch:
             task = asyncio.create_task(services.dispatcher.run(), name="dispatcher")

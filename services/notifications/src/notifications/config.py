@@ -40,6 +40,8 @@ class NotificationsSettings(ServiceSettings):
     lease_s: float = Field(120.0, gt=0, description="A send not recorded as done within this is retried (crash).")
     dispatch_batch: int = Field(50, ge=1, le=1000, description="Messages claimed per dispatch round.")
     dispatch_idle_s: float = Field(0.2, gt=0, description="Pause of the dispatcher when nothing is due.")
+    view_wait_s: float = Field(300.0, ge=0, description="How long a message waits for intake's event about its "
+                                                       "client to reach the client view before going without it.")
     dispatch_concurrency: int = Field(8, ge=1, le=100, description="Messages sent at once.")
 
     def receipts_url(self) -> str:

@@ -75,7 +75,7 @@ def notifications_overrides() -> dict:
 async def notifications(infra, intake_process, mail, gateway, clock, notifications_overrides) -> AsyncIterator[str]:
     settings = notifications_settings(infra, intake_url=intake_process.url, smtp_port=mail[0], sms_url=gateway[0],
                                       **notifications_overrides)
-    async with notifications_app(settings, clock) as url:
+    async with notifications_app(settings, clock, infra) as url:
         yield url
 
 

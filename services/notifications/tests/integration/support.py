@@ -83,9 +83,43 @@ def notifications_settings(infra, *, intake_url: str, smtp_port: int, sms_url: s
 
 
 @asynccontextmanager
-async def notifications_app(settings: NotificationsSettings, clock) -> AsyncIterator[str]:
+async def notifications_app(settings: NotificationsSettings, clock, infra=None) -> AsyncIterator[str]:
     async with serving(build(settings, clock=clock), settings.http_port) as url:
+        if infra is not None:
+            await caught_up(infra)
         yield url
+
+
+async def caught_up(infra, timeout: float = 600) -> None:
+    """Wait until notifications' consumer groups have read every topic they consume to its current end.
+
+    The whole test run shares one broker, and other tests publish thousands of intake's events that
+    notifications must read (in order) before it sees the ones a test is about."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from contracts.topics import CONSUMES
+
+    admin = AIOKafkaAdminClient(**infra.kafka_kwargs("admin"))
+    consumer = AIOKafkaConsumer(**infra.kafka_kwargs("admin"))
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t.name, p) for t in all_topics() if t.name in CONSUMES["notifications"]
+                      for p in range(t.partitions)]
+        ends = await consumer.end_offsets(partitions)
+        deadline = time.monotonic() + timeout
+        while True:
+            committed = {}
+            for group in ("notifications.clients", "notifications.events"):
+                committed |= {tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()}
+            behind = sum(max(end - committed.get(tp, 0), 0) for tp, end in ends.items() if end > 0)
+            if behind == 0:
+                return
+            assert time.monotonic() < deadline, f"notifications still {behind} events behind after {timeout} s"
+            await asyncio.sleep(0.5)
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 async def eventually(probe: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:

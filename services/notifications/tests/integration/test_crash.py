@@ -18,6 +18,7 @@ from deploy.smsgateway import Faults
 from notifications.service_layer.events import notification_id
 from services.notifications.tests.integration.support import (
     bus_tail,
+    caught_up,
     eventually,
     interview_booked,
     jobseeker,
@@ -48,6 +49,7 @@ async def test_killed_mid_send_the_message_still_goes_exactly_once(
                                       sms_timeout_s=60.0, lease_s=3.0)
     first = start(infra, settings, tmp_path / "notifications.log")
     first.wait_ready()
+    await caught_up(infra)
     person = invent(f"crash-{unique}", languages=("sv",), home_municipality="raseborg", postal_code="10300",
                     post_office="Karis")
     client_id = await register(intake_process.url, await intake_tokens("employment-region"),

@@ -36,6 +36,7 @@ from notifications.domain.retry import RetryPolicy
 from notifications.domain.templates import Rendered, TemplateError, languages_of, template
 
 log = structlog.get_logger()
+VIEW_RETRY = timedelta(seconds=2)
 
 
 @dataclass
@@ -63,8 +64,9 @@ def compose(m: Message, contact: Contact) -> Rendered:
 class Dispatcher:
     def __init__(self, pool: asyncpg.Pool, contacts: IntakeContacts, channels: Channels, *, policy: RetryPolicy,
                  now: Callable[[], datetime], batch: int = 50, lease_s: float = 120.0, idle_s: float = 0.2,
-                 concurrency: int = 8) -> None:
+                 concurrency: int = 8, view_wait_s: float = 300.0) -> None:
         self.pool, self.contacts, self.channels, self.policy, self.now = pool, contacts, channels, policy, now
+        self.view_wait = timedelta(seconds=view_wait_s)
         self.batch, self.lease_s, self.idle_s = batch, lease_s, idle_s
         self._limit = asyncio.Semaphore(concurrency)
         self.sent = 0
@@ -100,6 +102,12 @@ class Dispatcher:
                                                                 permanent=False))
 
     async def attempt(self, m: Message) -> None:
+        now = self.now()
+        if m.home_municipality is None and now < m.not_before + self.view_wait:
+            # Intake's event about the client has not reached the client view yet (another topic, another
+            # consumer): wait for it a little, so the office and the language fallback are the client's.
+            await self._finish(m, "queued", next_attempt_at=now + VIEW_RETRY, attempts=m.attempts - 1)
+            return
         try:
             contact = await self.contacts.contact(m.client_id, purpose_of(m.template_code))
         except ClientGone:
