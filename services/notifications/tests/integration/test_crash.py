@@ -33,8 +33,8 @@ from tests.support.processes import ServiceProcess
 pytestmark = pytest.mark.integration
 
 
-def start(infra, settings, log) -> ServiceProcess:
-    env = {**os.environ, **{f"NOTIFICATIONS_{k.upper()}": str(v.get_secret_value() if hasattr(v, "get_secret_value")
+def start(infra, settings, log, clock) -> ServiceProcess:
+    env = {**os.environ, "DAYTIME_OFFSET_S": str(clock.offset.total_seconds()), **{f"NOTIFICATIONS_{k.upper()}": str(v.get_secret_value() if hasattr(v, "get_secret_value")
                                                                     else v)
                             for k, v in settings.model_dump().items() if v is not None}}
     out = open(log, "ab")  # noqa: SIM115 - the process writes to it until it ends
@@ -47,7 +47,7 @@ async def test_killed_mid_send_the_message_still_goes_exactly_once(
         infra, intake_process, intake_tokens, mail, gateway, clock, notifications_db, tmp_path, unique):
     settings = notifications_settings(infra, intake_url=intake_process.url, smtp_port=mail[0], sms_url=gateway[0],
                                       sms_timeout_s=60.0, lease_s=3.0)
-    first = start(infra, settings, tmp_path / "notifications.log")
+    first = start(infra, settings, tmp_path / "notifications.log", clock)
     first.wait_ready()
     await caught_up(infra)
     person = invent(f"crash-{unique}", languages=("sv",), home_municipality="raseborg", postal_code="10300",
@@ -70,7 +70,7 @@ async def test_killed_mid_send_the_message_still_goes_exactly_once(
             row = await notifications_db.fetchrow("SELECT state, attempts FROM notifications "
                                                   "WHERE notification_id = $1", uuid.UUID(nid))
             assert (row["state"], row["attempts"]) == ("sending", 1)
-            second = start(infra, settings, tmp_path / "notifications.log")
+            second = start(infra, settings, tmp_path / "notifications.log", clock)
             try:
                 second.wait_ready()
                 seen = await bus(lambda e: e.type == "NotificationDelivered" and e.payload["notification_id"] == nid)
