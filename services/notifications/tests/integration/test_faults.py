@@ -13,6 +13,7 @@ from deploy.smsgateway import Faults
 from notifications.service_layer.events import notification_id
 from services.notifications.tests.integration.support import (
     bus_tail,
+    eventually,
     interview_booked,
     jobseeker,
     publish_as_admin,
@@ -31,13 +32,19 @@ def notifications_overrides() -> dict:
 
 
 @pytest.fixture
-async def booked(infra, notifications, intake_process, intake_tokens, gateway, clock, unique):
+async def booked(infra, notifications, intake_process, intake_tokens, gateway, clock, notifications_db, unique):
     """Books an interview for a fresh client once the gateway's faults are set; returns the invitation's id."""
     async def book(faults: Faults) -> str:
         person = invent(f"faults-{unique}", languages=("fi",), home_municipality="inga", postal_code="10210",
                         post_office="Ingå")
         client_id = await register(intake_process.url, await intake_tokens("employment-region"),
                                    "/registrations/jobseeker", jobseeker(person))
+
+        async def in_view():  # so the message does not wait for the client view and the horizon is the retries'
+            return await notifications_db.fetchval("SELECT count(*) FROM client_view WHERE client_id = $1",
+                                                   uuid.UUID(client_id))
+
+        await eventually(in_view, what="the client in notifications' view")
         gateway[1].faults = faults
         booking = interview_booked(client_id, (clock.now() + timedelta(days=10)).replace(hour=9, minute=0))
         await publish_as_admin(infra, event_topic("assessment"), booking)
@@ -91,7 +98,11 @@ async def test_temporary_failures_become_final_only_at_the_horizon(infra, booked
     failures = of(seen, nid, "NotificationFailed")
     assert [f["final"] for f in failures] == [False] * (len(failures) - 1) + [True]
     assert [f["attempts"] for f in failures] == list(range(1, len(failures) + 1))
-    assert len(failures) >= 5  # 0.2, 0.4, 0.5, 0.5 … s apart within the 3 s horizon
+    assert len(failures) >= 2  # retried (0.2, 0.4, 0.5, 0.5 … s apart) before the failure became final
+    row = await notifications_db.fetchrow("SELECT state, not_before, updated_at FROM notifications "
+                                          "WHERE notification_id = $1", uuid.UUID(nid))
+    # Final only once the next try would fall past the 3 s horizon (retry_max_s 0.5 s): not before 2.5 s.
+    assert row["state"] == "failed" and row["updated_at"] - row["not_before"] >= timedelta(seconds=2.5)
     assert sms_for(gateway[1], nid) == []
 
 
