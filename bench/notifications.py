@@ -103,7 +103,9 @@ def made_up_events(n: int, clock: DaytimeClock) -> list[Envelope]:
                                   languages=("ar", "sv")))
         else:
             at = clock.now() + timedelta(days=10)
-            event = InitialInterviewScheduled(interview_id=uuid.uuid4(), scheduled_at=at, due_on=at.date(),
+            event = InitialInterviewScheduled(interview_id=uuid.uuid4(), assessment_id=uuid.uuid4(), scheduled_at=at,
+                                              place="ekenas", responsible_organisation="employment-region",
+                                              due_rule="R9", cancellation_instructions_given=True, due_on=at.date(),
                                               language="ar", interpreter=True)
             out.append(Envelope.wrap(event, producer="assessment", organisation="employment-region",
                                      actor="bench", client_id=client, correlation_id=uuid.uuid4()))

@@ -201,7 +201,9 @@ def jobseeker(person) -> dict:
 
 
 def interview_booked(client_id: str, at: datetime, *, interpreter: bool = True) -> Envelope:
-    event = InitialInterviewScheduled(interview_id=uuid.uuid4(), scheduled_at=at, due_on=at.date(), language="uk",
+    event = InitialInterviewScheduled(interview_id=uuid.uuid4(), assessment_id=uuid.uuid4(), scheduled_at=at,
+                                      place="ekenas", responsible_organisation="employment-region", due_on=at.date(),
+                                      due_rule="R9", cancellation_instructions_given=True, language="uk",
                                       interpreter=interpreter)
     return Envelope.wrap(event, producer="assessment", organisation="employment-region", actor="officer-12",
                          client_id=uuid.UUID(client_id), correlation_id=uuid.uuid4())

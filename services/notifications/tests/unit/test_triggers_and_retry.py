@@ -15,7 +15,9 @@ pytestmark = pytest.mark.unit
 
 
 def interview(at: datetime) -> InitialInterviewScheduled:
-    return InitialInterviewScheduled(interview_id=uuid4(), scheduled_at=at, due_on=at.date(), language="ar",
+    return InitialInterviewScheduled(interview_id=uuid4(), assessment_id=uuid4(), scheduled_at=at, place="ekenas",
+                                     responsible_organisation="employment-region", due_on=at.date(), due_rule="R9",
+                                     cancellation_instructions_given=True, language="ar",
                                      interpreter=True)
 
 

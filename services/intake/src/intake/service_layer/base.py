@@ -4,14 +4,12 @@ client, checking who owns it, and saving it with its new events."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-import asyncpg
-import structlog
-
-from backbone.errors import ConcurrencyError
+from backbone import eventstore
+from backbone.unitofwork import retrying
 from contracts.envelope import Envelope
 from contracts.vocabulary import Organisation, Service
 from intake.adapters.postgres import PostgresUnitOfWork
@@ -19,10 +17,6 @@ from intake.domain.client import Client, Policy
 from intake.domain.errors import NotFound, Refused
 from intake.service_layer import commands
 from intake.service_layer.ports import Clock
-
-log = structlog.get_logger()
-
-ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -45,22 +39,9 @@ class Outcome:
     possible_duplicates: tuple[UUID, ...] = ()
     replayed: bool = False
     """The answer given earlier to the same request with the same Idempotency-Key; nothing was applied."""
-
-
-T = TypeVar("T")
-
-
-async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run `attempt` again when a concurrent writer got there first (the stream moved on, or the same
-    identity code was just registered): the next attempt loads the fresh state."""
-    for n in range(1, ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except (ConcurrencyError, asyncpg.UniqueViolationError):
-            if n == ATTEMPTS:
-                raise
-            log.info("concurrent change, retrying command", attempt=n)
-    raise AssertionError("unreachable")
+    details: dict[str, Any] = field(default_factory=dict)
+    """What a command adds to its answer (a claim's id and deadline, the record's new revision): ids,
+    codes and dates only."""
 
 
 async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps) -> tuple[UUID, ...]:
@@ -74,6 +55,12 @@ async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, d
                                causation_id=cmd.causation_id, recorded_at=now) for e in events]
     await uow.clients.save(client, envelopes, now=now)
     return tuple(e.event_id for e in envelopes)
+
+
+async def lock_clients(uow: PostgresUnitOfWork, *client_ids: UUID) -> None:
+    """Take the clients' stream locks in one fixed order, before anything else: a command on two
+    clients can then never deadlock with one on the same two in the other order."""
+    await eventstore.lock_streams(uow.connection, client_ids)
 
 
 async def active_client(uow: PostgresUnitOfWork, client_id: UUID) -> Client:
