@@ -151,11 +151,11 @@ def reason(exc: BaseException) -> str:
     return describe(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
-def _renew_connections_after(pool: asyncpg.Pool, exc: BaseException) -> None:
+async def _renew_connections_after(pool: asyncpg.Pool, exc: BaseException) -> None:
     """A read-only server (a standby after a failover) keeps answering read-only on the connections
     already open to it: renew them, so the retry reaches whichever server is now the primary."""
     if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
-        pool.expire_connections()
+        await pool.expire_connections()
 
 
 class InboxConsumer:
@@ -214,6 +214,7 @@ class InboxConsumer:
         try:
             await self.try_once(records)
         except Exception as exc:  # noqa: BLE001 - not a permanent refusal (those are dead-lettered): retry it
+            await _renew_connections_after(self.pool, exc)
             self._stall(consumer, tp, records, exc)
             return
         try:
@@ -228,7 +229,6 @@ class InboxConsumer:
 
     def _stall(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord],
                exc: BaseException) -> None:
-        _renew_connections_after(self.pool, exc)
         self.stats.retries += 1
         pending = self._pending.get(tp)
         delay = 0.05 if pending is None else min(pending.delay * 2, MAX_DELAY_S)
@@ -256,7 +256,7 @@ class InboxConsumer:
                 await self.try_once(records)
                 return
             except Exception as exc:  # noqa: BLE001 - may pass: retry without limit
-                _renew_connections_after(self.pool, exc)
+                await _renew_connections_after(self.pool, exc)
                 log.warning("batch not applied yet, retrying", consumer=self.group, error=type(exc).__name__,
                             delay_s=delay)
             self.stats.retries += 1
