@@ -72,7 +72,7 @@ class Relay:
             "ORDER BY position LIMIT $2", cursor, self.batch_size)
         if not rows:
             return 0
-        sent = []
+        parked_before, sent = self.parked, []
         for r in rows:
             try:
                 sent.append((r, await self.producer.send(
@@ -91,7 +91,7 @@ class Relay:
         if failure is not None:  # the batch again from the cursor; what is parked stays out of it
             raise failure
         await conn.execute("UPDATE event_store_cursor SET published_position = $1", rows[-1]["position"])
-        self.published += len(rows)
+        self.published += len(rows) - (self.parked - parked_before)
         return len(rows)
 
     async def _park(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: BaseException) -> None:
