@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka.fastapi import KafkaRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from backbone import db
+from backbone import db, docs
 from backbone.auth import Caller, authenticated
 from backbone.errors import EventTooLarge
 from backbone.inbox import InboxConsumer, Subscription
@@ -128,8 +128,10 @@ def create_service_app(
         lifespan=lifespan,
     )
     ctx = ServiceContext(settings=settings, router=router, subscriptions=tuple(subscriptions))
-    app = FastAPI(title=title)  # include_router merges the router's lifespan (FastAPI >= 0.112.2)
+    app = FastAPI(title=title, docs_url=None, redoc_url=None)  # include_router merges the router's lifespan
+    docs.install(app, title=title)  # /docs, /redoc, /asyncapi with their assets from the service itself
     app.include_router(router)
+    docs.strip_faststream_pages(router)
     app.state.context = ctx
 
     @app.get("/healthz", tags=["operations"])

@@ -40,9 +40,9 @@ def _settings(infra) -> ServiceSettings:
 
 
 @asynccontextmanager
-async def _serving(infra, sub: Subscription) -> AsyncIterator[tuple[str, object]]:
+async def _serving(infra, sub: Subscription | None) -> AsyncIterator[tuple[str, object]]:
     settings = _settings(infra)
-    app, ctx = create_service_app(settings, title="test", subscriptions=[sub])
+    app, ctx = create_service_app(settings, title="test", subscriptions=[sub] if sub else [])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_config=None,
                                            lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -137,3 +137,40 @@ async def test_a_consumer_task_that_dies_on_an_unexpected_error_is_restarted(
         assert all(not t.done() for t in ctx.tasks)
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             assert (await http.get("/readyz")).status_code == 200
+
+
+def _asset_urls(page: str) -> list[str]:
+    import re
+
+    return re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page) + \
+        re.findall(r"""url\s*:\s*["']([^"']+)["']""", page)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/asyncapi"])
+async def test_a_documentation_page_loads_every_asset_from_the_service_itself(infra, assessment_pool, unique, path):
+    """Issue 8 (small): the pages loaded their scripts and icons from public CDNs, blank offline."""
+    from urllib.parse import urlsplit
+
+    async with _serving(infra, None) as (url, _), httpx.AsyncClient(base_url=url, timeout=10) as http:
+        page = await http.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        urls = _asset_urls(page.text)
+        scripts = [u for u in urls if u.endswith(".js")]
+        assert scripts, f"{path} names no script"
+        for asset in urls:
+            parts = urlsplit(asset)
+            assert not parts.scheme and not parts.netloc, f"{path} loads {asset} from another host"
+            fetched = await http.get(asset)
+            assert fetched.status_code == 200 and len(fetched.content) > 100, asset
+        assert "//" not in page.text.replace("<!--", "").split("<body")[0].replace("http-equiv", "")
+
+
+async def test_the_try_it_out_publisher_is_gone_and_the_asyncapi_document_is_served(infra, assessment_pool, unique):
+    """FastStream's /asyncapi/try would publish any message, unauthenticated, with the service's credentials."""
+    async with _serving(infra, None) as (url, _), httpx.AsyncClient(base_url=url, timeout=10) as http:
+        tried = await http.post("/asyncapi/try", json={"channelName": TOPIC, "message": {"x": 1},
+                                                       "options": {"sendToRealBroker": True}})
+        document = await http.get("/asyncapi.json")
+
+    assert tried.status_code in (404, 405)
+    assert document.status_code == 200 and "asyncapi" in document.json()
