@@ -38,7 +38,7 @@ from backbone.errors import PERMANENT
 from backbone.inbox import CONTENT_DROPPED, DLQ_PREFIX, InboxConsumer, Outcome
 from contracts.envelope import Envelope
 from contracts.events.operations import DeadLetterRedriven
-from contracts.topics import ORGANISATIONS, PRODUCING_SERVICES, ingress_topic
+from contracts.topics import ORGANISATIONS, PRODUCING_SERVICES, event_topic, ingress_topic
 from contracts.vocabulary import Organisation
 
 log = structlog.get_logger()
@@ -137,7 +137,9 @@ class Redriver:
         topic (audit itself) has only its log."""
         if self.service not in PRODUCING_SERVICES:
             return
-        client_id = _client_of(record.key) or uuid5(OPERATIONS_STREAMS, self.service)
+        # An event's key is its client id; any other key (an ingress sender's) is not trusted as one.
+        from_events = source_topic in {event_topic(p) for p in PRODUCING_SERVICES}
+        client_id = (_client_of(record.key) if from_events else None) or uuid5(OPERATIONS_STREAMS, self.service)
         envelope = Envelope.wrap(event, producer=self.service, organisation=_organisation(record, source_topic),
                                  actor=actor, client_id=client_id, correlation_id=uuid4())
         async with self.pool.acquire() as conn, conn.transaction():

@@ -29,7 +29,7 @@ class DeadLetterRedriven(OperationsEvent):
     """An operator had a service apply one of its own dead letters again after a fix
     (backbone.redrive). Names the dead letter and the message's origin by topic, partition and
     offset, and what came of it: never the message's content. The envelope's `client_id` is the
-    message's key when that is a client id, else the service's operations stream."""
+    event's client when the dead letter was an event, else the service's operations stream."""
 
     TYPE: ClassVar[str] = "DeadLetterRedriven"
     VERSION: ClassVar[int] = 1
