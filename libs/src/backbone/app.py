@@ -4,9 +4,10 @@ It owns the process's resources (database pool, Kafka producer, relay and consum
 applies the runtime's and the service's migrations at start, answers `/healthz` (the process
 lives) and `/readyz` (its dependencies answer, its background tasks run and no consumer's partition
 is paused on a message that cannot be applied yet: 503 with the reasons otherwise), answers
-`POST /admin/dead-letters/redrive` (backbone.redrive), and releases everything on shutdown (uvicorn turns SIGTERM into a graceful shutdown). Stopping mid-batch loses
-nothing: an uncommitted transaction rolls back and its offset was never committed, and the relay's
-cursor moves only after Kafka acknowledged.
+`POST /admin/dead-letters/redrive` (backbone.redrive), serves its documentation pages offline
+(backbone.docs), and releases everything on shutdown (uvicorn turns SIGTERM into a graceful
+shutdown). Stopping mid-batch loses nothing: an uncommitted transaction rolls back and its offset
+was never committed, and the relay's cursor moves only after Kafka acknowledged.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class ServiceContext:
 class RedriveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    partition: int = Field(ge=0, le=10_000, description="The dead letter's partition on the service's dead-letter topic.")
+    partition: int = Field(ge=0, le=10_000, description="The dead letter's partition on the dead-letter topic.")
     offset: int = Field(ge=0, description="The dead letter's offset.")
 
 

@@ -142,10 +142,11 @@ async def test_a_dead_letter_keeps_no_content_when_its_subscription_says_it_may_
     client = uuid.uuid4()
     key = str(client).encode()
     leaked = json.loads(registered(client).to_bytes())
-    leaked["payload"]["person"] = {"name": "Maija Meikäläinen", "identity_code": "010190-123A"}
+    marker = f"in-clear-{unique}"  # stands for personal data; a real person never goes on this event topic
+    leaked["payload"]["person"] = {"name": marker}
     intake = await producer_for("intake")
     dlq_start = await end_offsets(infra, "audit", DLQ)
-    await intake.send_and_wait(TOPIC, json.dumps(leaked).encode(), key=key, headers=[("note", b"Maija")])
+    await intake.send_and_wait(TOPIC, json.dumps(leaked).encode(), key=key, headers=[("note", marker.encode())])
 
     def never_clear(raw: bytes, _topic: str) -> bool:
         return b"person" not in raw
@@ -174,4 +175,4 @@ async def test_a_dead_letter_keeps_no_content_when_its_subscription_says_it_may_
     assert headers["dlq.content"] == b"dropped" and headers["dlq.error"] == b"InvalidPayload"
     assert headers["dlq.topic"] == TOPIC.encode() and int(headers["dlq.offset"]) >= 0
     everything = b"".join([dead.value] + [v for _, v in dead.headers])
-    assert b"Maija" not in everything and b"010190" not in everything
+    assert marker.encode() not in everything

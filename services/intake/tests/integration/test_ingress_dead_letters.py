@@ -13,13 +13,21 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from contracts.topics import dead_letter_topic, ingress_topic
 from deploy.config import REPO
 from services.intake.tests.factories import facts, person_json
 from services.intake.tests.integration.conftest import bearer, intake_settings, tail
-from services.intake.tests.integration.test_ingress import dead_letters, events_of, message, public_key, send  # noqa: F401
+from services.intake.tests.integration.test_ingress import (  # noqa: F401 - fixtures used by name
+    dead_letters,
+    events_of,
+    message,
+    public_key,
+    send,
+)
 from tests.support.people import invent
+from tests.support.pii_scan import SIMULATED_SENDER_MISTAKE
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +39,16 @@ def _h(record) -> dict[str, bytes]:
     return dict(record.headers)
 
 
+async def send_in_clear(infra, principal: str, topic: str, value: bytes) -> None:
+    """A careless sender's message with a person in clear, marked as the test's (see pii_scan)."""
+    producer = AIOKafkaProducer(**infra.kafka_kwargs(principal), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=b"any", headers=[SIMULATED_SENDER_MISTAKE])
+    finally:
+        await producer.stop()
+
+
 class TestNoPersonInClear:
     async def test_a_person_in_clear_in_the_body_is_dead_lettered_without_the_message(
             self, infra, intake_url, dead_letters, unique):
@@ -39,11 +57,11 @@ class TestNoPersonInClear:
         raw = json.dumps({"message_id": str(uuid4()), "type": "Registration", "version": 1,
                           "sent_at": "2026-11-30T10:00:00+00:00", "body": body, "sealed": "v1.x"}).encode()
 
-        await send(infra, "kela", ingress_topic("kela"), raw)
+        await send_in_clear(infra, "kela", ingress_topic("kela"), raw)
 
         record = await dead_letters(lambda r: _h(r).get("dlq.content") == b"dropped"
                                     and _h(r).get("dlq.topic") == ingress_topic("kela").encode())
-        assert record.value == b"" and record.key is None
+        assert record.value == b"" and record.key is None and SIMULATED_SENDER_MISTAKE[0] not in _h(record)
         assert _h(record)["dlq.error"] and _h(record)["dlq.reason"] and _h(record)["dlq.offset"].isdigit()
         everything = record.value + b"".join(v for _, v in record.headers)
         assert person.name.encode() not in everything and person.identity_code.encode() not in everything
@@ -55,7 +73,7 @@ class TestNoPersonInClear:
                           "sent_at": "2026-11-30T10:00:00+00:00", "body": facts("kela_notification"),
                           "sealed": json.dumps(person_json(person))}).encode()
 
-        await send(infra, "kela", ingress_topic("kela"), raw)
+        await send_in_clear(infra, "kela", ingress_topic("kela"), raw)
 
         record = await dead_letters(lambda r: _h(r).get("dlq.content") == b"dropped"
                                     and _h(r).get("dlq.topic") == ingress_topic("kela").encode())
