@@ -180,7 +180,7 @@ class Redriver:
             await consumer.seek_to_beginning(*tps)
             records: list[ConsumerRecord] = []
             async with asyncio.timeout(READ_TIMEOUT_S * 4):
-                while any(await consumer.position(tp) < ends[tp] for tp in tps):
+                while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
                     for batch in (await consumer.getmany(timeout_ms=500)).values():
                         records.extend(r for r in batch if r.offset < ends[TopicPartition(r.topic, r.partition)])
             return sorted(records, key=lambda r: (r.partition, r.offset))
