@@ -3,7 +3,6 @@ content from dead letters when its subscription says so. Real asyncpg errors, re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
@@ -15,7 +14,17 @@ from backbone.app import RUNTIME_MIGRATIONS
 from backbone.inbox import InboxConsumer, Subscription
 
 from .conftest import end_offsets, read_topic
-from .test_inbox import DLQ, TOPIC, _count, _has, _recorder, _run_consumer, registered, subscribe  # noqa: F401
+from .test_inbox import (  # noqa: F401 - subscribe: a fixture
+    DLQ,
+    TOPIC,
+    _count,
+    _dead_lettered,
+    _has,
+    _recorder,
+    _run_consumer,
+    registered,
+    subscribe,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -151,18 +160,11 @@ async def test_a_dead_letter_keeps_no_content_when_its_subscription_says_it_may_
     def never_clear(raw: bytes, _topic: str) -> bool:
         return b"person" not in raw
 
-    sub = Subscription(name=f"test-{unique}", topics=(TOPIC,), handler=_recorder("nowhere"),
-                       dead_letter_content=never_clear)
-    consumer = InboxConsumer(assessment_pool, await producer_for("assessment"), infra.kafka_kwargs("assessment"),
-                             service="assessment", subscription=sub, dead_letter_topic=DLQ)
-    task = asyncio.create_task(consumer.run())
-    try:
-        async with asyncio.timeout(30):
-            while consumer.stats.dead_lettered < 1:
-                await asyncio.sleep(0.1)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    def subscribe(name, handler) -> Subscription:
+        return Subscription(name=name, topics=(TOPIC,), handler=handler, dead_letter_content=never_clear)
+
+    await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, _recorder("nowhere"),
+                        subscribe=subscribe, until=_dead_lettered)
 
     records = await read_topic(infra, "audit", DLQ, None, start=dlq_start,
                                until=lambda rs: any(dict(r.headers).get("dlq.consumer") ==

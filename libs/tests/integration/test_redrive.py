@@ -3,17 +3,15 @@ letters after the fix, once each, audits each one, and skips dead letters of con
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
 import pytest
 
-from backbone.inbox import InboxConsumer
 from backbone.redrive import NotRedrivable, Redriver
 
 from .conftest import start_group_at_end
-from .test_inbox import DLQ, TOPIC, _count, _has, _recorder, registered, subscribe  # noqa: F401
+from .test_inbox import DLQ, TOPIC, _recorder, _run_consumer, registered, subscribe  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -29,18 +27,11 @@ async def test_redrive_all_applies_this_consumers_dead_letters_once_after_the_fi
     for client in refused:
         e = registered(client)
         await intake.send_and_wait(TOPIC, e.to_bytes(), key=e.key())
-    producer = await producer_for("assessment")
-    consumer = InboxConsumer(assessment_pool, producer, infra.kafka_kwargs("assessment"), service="assessment",
-                             subscription=subscribe(f"test-{unique}", _recorder(table, refuse=refused)),
-                             dead_letter_topic=DLQ)
-    task = asyncio.create_task(consumer.run())
-    try:
-        async with asyncio.timeout(30):
-            while consumer.stats.dead_lettered < 2:
-                await asyncio.sleep(0.1)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    async def both_dead_lettered(c) -> bool:
+        return c.stats.dead_lettered >= 2
+
+    consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
+                                   _recorder(table, refuse=refused), subscribe=subscribe, until=both_dead_lettered)
     refused.clear()  # the fix: the rule no longer refuses them
     redriver = Redriver(pool=assessment_pool, kafka=infra.kafka_kwargs("assessment"), service="assessment",
                         dead_letter_topic=DLQ, consumers=[consumer])
