@@ -82,6 +82,10 @@ _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
     ("PossibleDuplicateFlagged", 1): lambda: {"other_client_id": uuid4(), "matched_on": "name_and_birth_date"},
     ("DuplicateResolved", 1): lambda: {"other_client_id": uuid4(), "resolution": "not_duplicate"},
     ("ClientErased", 1): lambda: {"erased_on": date(2025, 5, 2), "basis": "client_request"},
+    ("ResponsibilityClaimed", 1): lambda: {"claim_id": uuid4(), "claimant": "inga", "home_municipality": "inga",
+                                           "moved_on": date(2025, 5, 2), "objection_deadline": date(2025, 5, 16)},
+    ("ClaimAccepted", 1): lambda: {"claim_id": uuid4(), "accepted_by": "deadline"},
+    ("ClaimObjected", 1): lambda: {"claim_id": uuid4(), "reason": "not_moved"},
     ("AssessmentStarted", 1): lambda: {
         "assessment_id": uuid4(),
         "started_on": date(2025, 3, 4),

@@ -254,6 +254,8 @@ async def _run(args: argparse.Namespace, ctx: Any, settings: Any) -> int:
     try:
         await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
         redriver = attach_consumers(ctx)
+        if ctx.on_startup is not None:  # what the service does before applying anything (intake: erasures)
+            await ctx.on_startup(ctx)
         actor = f"cli.{settings.service_name}"
         if not args.all:
             r = await redriver.redrive(args.partition, args.offset, actor=actor)

@@ -26,6 +26,7 @@ import asyncpg
 from backbone import auth
 from contracts.ingress import identity_code
 from backbone.clock import today_in_finland
+from contracts.topics import OPERATOR
 from intake.config import IntakeSettings
 
 # (first name, surname meaning "example", language, second language)
@@ -81,11 +82,12 @@ def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
 
 
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
-    """One-hour `system` tokens for each sending organisation (intake has migrated its database by now)."""
+    """One-hour `system` tokens for each sending organisation, and an operator's to count every client
+    (intake has migrated its database by now)."""
     now = datetime.now(UTC)
     tokens = {}
-    for org in SENDERS:
-        issued = await auth.issue(conn, principal=org, role="system", label="demo seeder", now=now,
+    for org, role in [*((org, "system") for org in SENDERS), (OPERATOR, "operator")]:
+        issued = await auth.issue(conn, principal=org, role=role, label="demo seeder", now=now,
                                   expires_at=now + timedelta(hours=1))
         tokens[org] = issued.token
     return tokens
@@ -117,7 +119,7 @@ def _call(method: str, url: str, body: dict | None = None, token: str | None = N
 def seed(url: str, count: int, tokens: dict[str, str], today: date | None = None) -> list[dict[str, Any]]:
     """Register clients until the server holds at least `count`; returns the registrations made."""
     today = today or today_in_finland()
-    existing = _call("GET", f"{url}/clients/count", token=tokens["raseborg"])["clients"]
+    existing = _call("GET", f"{url}/clients/count", token=tokens[OPERATOR])["clients"]
     made = []
     for n in range(existing, count):
         source, body = demo_client(n, today)

@@ -9,15 +9,19 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import asyncpg
+import httpx
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from backbone import auth, db
+from backbone.serve import uvicorn_config
 from backbone.app import RUNTIME_MIGRATIONS
 from contracts.topics import all_topics
+from services.intake.tests.factories import PATHS, SENDERS, body
 from intake.bootstrap import MIGRATIONS, build
 from intake.config import IntakeSettings
 
@@ -46,8 +50,7 @@ async def intake_db(infra) -> AsyncIterator[asyncpg.Pool]:
 @asynccontextmanager
 async def serving(settings: IntakeSettings) -> AsyncIterator[str]:
     """Intake built from `settings` and served by uvicorn in this process; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(build(settings), host="127.0.0.1", port=settings.http_port,
-                                           log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(build(settings), settings, host="127.0.0.1"))
     serving_task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 90
     while not server.started:  # set once start-up (migrations, Kafka, relay) has finished
@@ -112,3 +115,34 @@ async def tokens(intake_db) -> Callable[[str, str], str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def http(intake_url):
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def as_(http, tokens):
+    """`await as_(principal, role)`: headers authenticating as that principal and role."""
+    async def headers(principal: str, role: str = "system") -> dict[str, str]:
+        return bearer(await tokens(principal, role))
+    return headers
+
+
+async def register(http, as_, source: str, person=None, sender: str | None = None, **overrides) -> httpx.Response:
+    return await http.post(PATHS[source], json=body(source, person, **overrides),
+                           headers=await as_(sender or SENDERS[source]))
+
+
+async def patch_person(http, client_id: str, headers: dict, changes: dict) -> httpx.Response:
+    """Change the person's data as an officer does: read it (for its ETag), then PATCH with If-Match."""
+    read = await http.get(f"/clients/{client_id}/personal-data", headers={**headers, "X-Purpose": "correction"})
+    return await http.patch(f"/clients/{client_id}/personal-data", json=changes,
+                            headers={**headers, "If-Match": read.headers.get("etag", '"none"')})
+
+
+async def stream_types(intake_db, client_id) -> list[str]:
+    rows = await intake_db.fetch("SELECT type FROM event_store WHERE stream_id = $1 ORDER BY version", UUID(client_id))
+    return [r["type"] for r in rows]

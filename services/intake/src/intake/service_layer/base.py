@@ -4,13 +4,14 @@ client, checking who owns it, and saving it with its new events."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
 import structlog
 
+from backbone import eventstore
 from backbone.errors import ConcurrencyError
 from contracts.envelope import Envelope
 from contracts.vocabulary import Organisation, Service
@@ -45,6 +46,9 @@ class Outcome:
     possible_duplicates: tuple[UUID, ...] = ()
     replayed: bool = False
     """The answer given earlier to the same request with the same Idempotency-Key; nothing was applied."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What a command adds to its answer (a claim's id and deadline, the record's new revision): ids,
+    codes and dates only."""
 
 
 T = TypeVar("T")
@@ -56,10 +60,11 @@ async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
     for n in range(1, ATTEMPTS + 1):
         try:
             return await attempt()
-        except (ConcurrencyError, asyncpg.UniqueViolationError):
+        except (ConcurrencyError, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError,
+                asyncpg.SerializationError) as exc:
             if n == ATTEMPTS:
                 raise
-            log.info("concurrent change, retrying command", attempt=n)
+            log.info("concurrent change, retrying command", attempt=n, error=type(exc).__name__)
     raise AssertionError("unreachable")
 
 
@@ -74,6 +79,12 @@ async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, d
                                causation_id=cmd.causation_id, recorded_at=now) for e in events]
     await uow.clients.save(client, envelopes, now=now)
     return tuple(e.event_id for e in envelopes)
+
+
+async def lock_clients(uow: PostgresUnitOfWork, *client_ids: UUID) -> None:
+    """Take the clients' stream locks in one fixed order, before anything else: a command on two
+    clients can then never deadlock with one on the same two in the other order."""
+    await eventstore.lock_streams(uow.connection, client_ids)
 
 
 async def active_client(uow: PostgresUnitOfWork, client_id: UUID) -> Client:
