@@ -174,8 +174,9 @@ class TestBadMessages:
 
         await send(infra, "kela", ingress_topic("kela"), replayed.to_bytes())
 
-        record = await dead_letters(lambda r: r.value == replayed.to_bytes())
-        assert b"cannot be opened" in dict(record.headers)["dlq.reason"]
+        # a sealed part that does not open may hold anything: the dead letter keeps metadata and reason only
+        record = await dead_letters(lambda r: dict(r.headers).get("dlq.error") == b"SealError")
+        assert b"cannot be opened" in dict(record.headers)["dlq.reason"] and record.value == b""
 
     async def test_invalid_personal_data_is_dead_lettered_naming_the_field_not_the_value(
             self, infra, intake_url, public_key, dead_letters):
@@ -193,8 +194,8 @@ class TestBadMessages:
 
         await send(infra, "kela", ingress_topic("kela"), junk)
 
-        record = await dead_letters(lambda r: r.value == junk)
-        assert dict(record.headers)["dlq.error"] == b"InvalidIngressMessage"
+        record = await dead_letters(lambda r: dict(r.headers).get("dlq.content") == b"dropped")
+        assert dict(record.headers)["dlq.error"] == b"InvalidIngressMessage" and record.value == b""
 
     async def test_R30_temporary_social_assistance_is_dead_lettered_naming_the_rule(self, infra, intake_url,
                                                                                    public_key, dead_letters):
@@ -214,8 +215,9 @@ class TestImplausibleDates:
 
         await send(infra, "kela", ingress_topic("kela"), raw)
 
-        headers = dict((await dead_letters(lambda r: r.value == raw)).headers)
-        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"sent_at" in headers["dlq.reason"]
+        # not a valid message, so the dead letter keeps its metadata and reason only (no content)
+        headers = dict((await dead_letters(lambda r: b"sent_at" in dict(r.headers).get("dlq.reason", b""))).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and headers["dlq.content"] == b"dropped"
 
     @pytest.mark.parametrize("day", ["9999-12-31", "9998-06-01"])
     async def test_a_far_future_first_permit_date_is_a_contract_violation_naming_the_field_not_a_crash(
@@ -224,5 +226,6 @@ class TestImplausibleDates:
 
         await send(infra, "kela", ingress_topic("kela"), msg.to_bytes())
 
-        headers = dict((await dead_letters(lambda r: r.value == msg.to_bytes())).headers)
-        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"first_permit_date" in headers["dlq.reason"]
+        headers = dict((await dead_letters(
+            lambda r: b"first_permit_date" in dict(r.headers).get("dlq.reason", b""))).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and headers["dlq.content"] == b"dropped"

@@ -1,4 +1,4 @@
-"""`python -m audit [serve | verify | tail]`: parse the command line and hand over; no rules here."""
+"""`python -m audit [serve | verify | tail | credentials | console-login | redrive]`: parse the command line and hand over; no rules here."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class CliError(Exception):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m audit", description="The audit trail service and its tools. "
                                 "Settings come from AUDIT_* variables (AUDIT_DATABASE_URL, ...).")
-    sub = p.add_subparsers(dest="command", metavar="{serve,verify,tail,credentials,console-login}")
+    sub = p.add_subparsers(dest="command", metavar="{serve,verify,tail,credentials,console-login,redrive}")
     sub.add_parser("serve", help="run the service (the default)")
     sub.add_parser("verify", help="check the whole hash chain and the signed anchors on Kafka; exit 1 naming "
                                   "the first broken record")
@@ -40,11 +40,18 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--limit", type=_positive, metavar="N", help="stop after N records")
     tail.add_argument("--once", action="store_true", help="show what exists and exit instead of following")
     tail.add_argument("--interval", type=_seconds, default=1.0, metavar="SECONDS", help="poll interval (default 1)")
+    sub.add_parser("redrive", add_help=False,
+                   help="apply audit's own dead letters again after a fix (--partition P --offset O | --all)")
     return p
 
 
 def main(argv: Sequence[str] | None = None, settings: AuditSettings | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["redrive"]:  # the runtime's own command line (backbone.redrive)
+        from audit.bootstrap import build
+        from backbone import redrive
+
+        return redrive.main(argv[1:], build, settings or AuditSettings())
     settings = settings or AuditSettings()
     if argv[:1] == ["credentials"]:
         from backbone import auth
