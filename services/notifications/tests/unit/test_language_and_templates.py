@@ -14,7 +14,7 @@ SAMPLE = {"name": "Test Person", "municipality": "hango", "home_municipality": "
           "scheduled_at": "2026-03-10T09:30:00+00:00", "interpreter": True, "language": "ar",
           "assessment_due_on": "2026-03-12", "starts_on": None, "ends_on": "2027-03-01", "until": "2027-09-01",
           "due_on": "2026-06-01", "service_code": "civic_orientation.ar", "referred_on": "2026-03-01",
-          "window_ends_on": "2028-01-31", **office_of("hango")}
+          "window_ends_on": "2028-01-31", "queue_position": 3, "expected_start": None, **office_of("hango")}
 
 
 def test_every_template_exists_in_swedish_finnish_and_english():

@@ -4,7 +4,7 @@ from uuid import uuid4
 import pytest
 
 from contracts.events.assessment import InitialInterviewScheduled
-from contracts.events.guidance import ReferralAccepted
+from contracts.events.guidance import ReferralAccepted, ReferralWaitlisted
 from contracts.registry import CATALOGUE
 from notifications.domain.quiet_hours import HELSINKI
 from notifications.domain.retry import RetryPolicy
@@ -73,6 +73,16 @@ def test_a_referral_acceptance_carries_the_course_start():
     event = ReferralAccepted(referral_id=uuid4(), accepted_on=date(2026, 3, 1), starts_on=date(2026, 4, 1))
     (row,) = triggered("ReferralAccepted", event)
     assert row.params == ("starts_on",) and isinstance(row.schedule, Now)
+
+
+def test_a_waitlisted_referral_tells_the_queue_position_and_the_expected_start():
+    event = ReferralWaitlisted(referral_id=uuid4(), waitlisted_on=date(2026, 3, 2), starts_on=date(2026, 8, 10),
+                               queue_position=2, expected_start=date(2027, 1, 11))
+
+    (row,) = triggered("ReferralWaitlisted", event)
+
+    assert (row.template, row.subject) == ("referral_waitlisted", "referral_id")
+    assert row.params == ("queue_position", "expected_start") and isinstance(row.schedule, Now)
 
 
 def test_a_plan_cancels_the_waiting_plan_window_reminder():
