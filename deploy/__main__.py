@@ -41,6 +41,8 @@ def down(layout: Layout, *, purge: bool = False) -> None:
     if purge:
         shutil.rmtree(layout.home, ignore_errors=True)
         print(f"removed {layout.home}")
+        if (outside := postgres.purge(layout)) is not None:
+            print(f"removed {outside}")
 
 
 def status(layout: Layout) -> bool:
@@ -50,7 +52,7 @@ def status(layout: Layout) -> bool:
     print(f"kafka        : {'up  ' if kafka_up else 'down'} {layout.bootstrap} (SASL_PLAINTEXT, SCRAM-SHA-512)"
           f"  log {layout.logs / 'kafka.log'}")
     print(f"postgresql   : {'up  ' if pg_up else 'down'} {layout.host}:{layout.pg_port}"
-          f"  log {layout.logs / 'postgres.log'}")
+          f"  cluster {postgres.data_dir(layout)}  log {postgres.log_file(layout)}")
     for svc in SERVICES:
         running = procs.read_pid(services.pidfile(layout, svc)) is not None
         state = ("up  " if services.healthy(layout, svc) else "starting") if running else "down"
@@ -60,7 +62,7 @@ def status(layout: Layout) -> bool:
 
 
 def logs(layout: Layout, name: str, follow: bool) -> None:
-    path = layout.logs / {"kafka": "kafka.log", "postgres": "postgres.log"}.get(name, f"{name}.log")
+    path = postgres.log_file(layout) if name == "postgres" else layout.logs / f"{name}.log"
     if not path.exists():
         raise DeployError(f"no log at {path}")
     subprocess.run(["tail", "-n", "200", *(["-F"] if follow else []), str(path)])

@@ -1,8 +1,18 @@
-"""A project-local PostgreSQL cluster from Debian's packages, one database and role per service."""
+"""A project-local PostgreSQL cluster from Debian's packages, one database and role per service.
+
+The server runs as the `postgres` system user (it refuses root), so its cluster must be in a folder
+that user can reach. That is the checkout's state folder (`<BACKBONE_HOME>/postgres`) whenever it can;
+when the checkout sits under a folder `postgres` cannot enter (root's home, a `mktemp -d` folder),
+the cluster, its socket and its log go to a folder of its own under the postgres user's home
+instead, named after the state folder's path: `/var/lib/postgresql/backbone/<name>-<hash>`
+(`cluster_dir`). `up` and `status` say where it went; `down --purge` removes it too.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import pwd
 import subprocess
 import tempfile
@@ -27,8 +37,35 @@ def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def cluster_dir(layout: Layout) -> Path:
+    """Where this checkout's cluster lives: `layout.pg_dir` when the server user can reach it, else a
+    per-checkout folder under that user's home (the same one every time for the same state folder)."""
+    outside = outside_dir(layout)
+    if outside is None or (outside / "data" / "PG_VERSION").exists():
+        return layout.pg_dir if outside is None else outside
+    if (layout.pg_dir / "data" / "PG_VERSION").exists() or _reachable(layout.pg_dir):
+        return layout.pg_dir
+    return outside
+
+
+def outside_dir(layout: Layout) -> Path | None:
+    """The folder under the server user's home for this state folder (None when not running as root:
+    then the server runs as the caller, who can reach the checkout)."""
+    if os.geteuid() != 0:
+        return None
+    home = Path(pwd.getpwnam(SERVER_USER).pw_dir)
+    tag = hashlib.sha256(str(layout.home).encode()).hexdigest()[:12]
+    return home / "backbone" / f"{layout.home.name}-{tag}"
+
+
 def data_dir(layout: Layout) -> Path:
-    return layout.pg_dir / "data"
+    return cluster_dir(layout) / "data"
+
+
+def log_file(layout: Layout) -> Path:
+    """The server's log: beside the other logs, unless the server user cannot write there."""
+    base = cluster_dir(layout)
+    return layout.logs / "postgres.log" if base == layout.pg_dir else base / "postgres.log"
 
 
 def _chown(path: Path) -> None:
@@ -41,13 +78,14 @@ def _chown(path: Path) -> None:
                 os.chown(os.path.join(root, name), user.pw_uid, user.pw_gid)
 
 
-def _check_reachable(path: Path) -> None:
+def _reachable(path: Path) -> bool:
+    """Can the server user enter `path` (or, before it exists, its nearest existing parent)?"""
     if os.geteuid() != 0:
-        return
-    probe = subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", "-w", str(path)])
-    if probe.returncode != 0:
-        raise DeployError(f"the {SERVER_USER} user cannot reach {path}: a parent folder is not searchable; "
-                          "set BACKBONE_HOME to a folder it can reach")
+        return True
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    return subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", "-x", str(probe)]).returncode == 0
 
 
 def init(layout: Layout, superuser_password: str) -> bool:
@@ -55,12 +93,21 @@ def init(layout: Layout, superuser_password: str) -> bool:
     if (data_dir(layout) / "PG_VERSION").exists():
         return False
     bindir = tools.pg_bindir()
+    base = cluster_dir(layout)
     for sub in ("data", "run"):
-        (layout.pg_dir / sub).mkdir(parents=True, exist_ok=True)
-    (layout.pg_dir / "data").chmod(0o700)
-    _chown(layout.pg_dir)
-    _check_reachable(layout.pg_dir)
-    with tempfile.NamedTemporaryFile("w", dir=layout.pg_dir, delete=False) as pw:
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    (base / "data").chmod(0o700)
+    if base != layout.pg_dir:
+        user = pwd.getpwnam(SERVER_USER)
+        os.chown(base.parent, user.pw_uid, user.pw_gid)
+        base.parent.chmod(0o700)  # the server user's own folder: nobody else needs to enter it
+        print(f"the {SERVER_USER} user cannot enter {layout.pg_dir}: the PostgreSQL cluster goes to {base}",
+              flush=True)
+    _chown(base)
+    if not _reachable(base / "data"):
+        raise DeployError(f"the {SERVER_USER} user cannot reach {base}: a parent folder is not searchable; "
+                          "set BACKBONE_HOME to a folder it can reach")
+    with tempfile.NamedTemporaryFile("w", dir=base, delete=False) as pw:
         pw.write(superuser_password + "\n")
     _chown(Path(pw.name))
     try:
@@ -80,7 +127,7 @@ def _write_conf(layout: Layout) -> None:
     conf.write_text(
         f"listen_addresses = '{layout.host}'\n"
         f"port = {layout.pg_port}\n"
-        f"unix_socket_directories = '{layout.pg_dir / 'run'}'\n"
+        f"unix_socket_directories = '{cluster_dir(layout) / 'run'}'\n"
         "max_connections = 300\n"
         "shared_buffers = 256MB\n"
         "password_encryption = 'scram-sha-256'\n"
@@ -105,7 +152,7 @@ def start(layout: Layout, superuser_password: str) -> str:
     init(layout, superuser_password)
     _write_conf(layout)
     layout.logs.mkdir(parents=True, exist_ok=True)
-    log = layout.logs / "postgres.log"
+    log = log_file(layout)
     log.touch()
     _chown(log)
     bindir = tools.pg_bindir()
@@ -143,3 +190,12 @@ def stop(layout: Layout) -> bool:
     _run([f"{bindir}/pg_ctl", "stop", "-D", str(data_dir(layout)), "-m", "fast", "-w", "-t", "60"],
          "stopping PostgreSQL")
     return True
+
+
+def purge(layout: Layout) -> Path | None:
+    """Delete a cluster kept outside the state folder (the one inside goes with the folder)."""
+    outside = outside_dir(layout)
+    if outside is None or not outside.exists():
+        return None
+    shutil.rmtree(outside, ignore_errors=True)
+    return outside

@@ -157,6 +157,17 @@ _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
         "attempts": 3,
         "final": False,
     },
+    ("DeadLetterRedriven", 1): lambda: {
+        "dead_letter_topic": "deadletter.planning.v1",
+        "dead_letter_partition": 0,
+        "dead_letter_offset": 17,
+        "source_topic": "integration.intake.v1",
+        "source_partition": 2,
+        "source_offset": 40,
+        "consumer": "planning.clients",
+        "outcome": "applied",
+        "redrives": 1,
+    },
 }
 
 

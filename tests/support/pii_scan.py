@@ -106,3 +106,9 @@ def _word_start(text: str, end: int) -> int:
     while end > 0 and text[end - 1].isalpha():
         end -= 1
     return end
+
+
+SIMULATED_SENDER_MISTAKE = ("test.simulated-sender-mistake", b"person in clear")
+"""A header on a message a test sends on an ingress topic with a person in clear, as a careless sender
+might, to show the system never carries it further (issue 8). The bus scan skips such a message on the
+ingress topic it was sent to, and only there: anywhere else it would be a leak."""

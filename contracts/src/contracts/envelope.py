@@ -77,7 +77,7 @@ class Envelope(BaseModel):
         Raises `InvalidEnvelope` if the producer may not publish this event, the event names
         another client, or a field is invalid.
         """
-        if producer != event.PRODUCER:
+        if not event.published_by(producer):
             raise InvalidEnvelope(f"{event.TYPE} is published by {event.PRODUCER}, not by {producer}")
         check_same_client(event, client_id)
         recorded_at = recorded_at or datetime.now(UTC)

@@ -16,7 +16,7 @@ from contracts.errors import (
     UnknownSchemaVersion,
     describe,
 )
-from contracts.events import assessment, guidance, intake, notifications, planning, superseded
+from contracts.events import assessment, guidance, intake, notifications, operations, planning, superseded
 from contracts.events.base import Event
 
 Upcaster = Callable[[Any], Event]
@@ -79,7 +79,7 @@ class Registry:
         (all `ContractError`): the message can never be handled and belongs on a dead-letter topic.
         """
         model = self.model(envelope.type, envelope.schema_version)
-        if envelope.producer != model.PRODUCER:
+        if not model.published_by(envelope.producer):
             raise InvalidEnvelope(f"{model.TYPE} is published by {model.PRODUCER}, not by {envelope.producer}")
         try:
             event = model.model_validate(envelope.payload)
@@ -119,6 +119,7 @@ class Registry:
 CATALOGUE = Registry(
     models=(
         intake.EVENTS + assessment.EVENTS + planning.EVENTS + guidance.EVENTS + notifications.EVENTS + superseded.EVENTS
+        + operations.EVENTS
     ),
     upcasters=superseded.UPCASTERS,
 )

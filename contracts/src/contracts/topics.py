@@ -83,6 +83,11 @@ def _readers(topic: str) -> tuple[str, ...]:
     return tuple(s for s in SERVICES if topic in CONSUMES[s]) + (OPERATOR,)
 
 
+def _redriver(service: str) -> tuple[str, ...]:
+    """A service reads its own dead-letter topic to redrive a dead letter after a fix (backbone.redrive)."""
+    return (service,)
+
+
 def all_topics() -> tuple[Topic, ...]:
     """Every topic the system uses; the message key on each is the client id."""
     topics = [
@@ -94,13 +99,15 @@ def all_topics() -> tuple[Topic, ...]:
         for o in ORGANISATIONS
     ]
     topics += [
-        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)), 1, _retained("dead-letter", s))
+        Topic(dead_letter_topic(s), "dead-letter", s, _readers(dead_letter_topic(s)) + _redriver(s), 1,
+              _retained("dead-letter", s))
         for s in SERVICES
         if s != "audit"
     ]
     # The audit service is the last consumer: its own dead letters go to a topic audit writes
     # and only operators read.
-    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained("dead-letter", "audit")))
+    topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,) + _redriver("audit"), 1,
+                        _retained("dead-letter", "audit")))
     return tuple(topics)
 
 

@@ -6,7 +6,16 @@ import asyncio
 from uuid import UUID
 
 import asyncpg
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidMessageError,
+    InvalidTimestampError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    UnsupportedForMessageFormatError,
+)
 from pydantic import ValidationError
 
 from contracts.errors import ContractError
@@ -29,6 +38,17 @@ class Rejected(Exception):
         super().__init__(f"{rule}: {reason}")
 
 
+class EventTooLarge(Rejected):
+    """An event bigger than Kafka takes: it could never be published, so it is never stored."""
+
+    RULE = "event.size"
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        self.event_type, self.size, self.limit = event_type, size, limit
+        super().__init__(self.RULE, f"a {event_type} event of {size} bytes is larger than the {limit} bytes a "
+                                    "message may have on its topic (max.message.bytes, max_request_size)")
+
+
 PERMANENT = (ContractError, Rejected, ValidationError)
 """Failures that will never pass: the message goes to the dead-letter topic."""
 
@@ -37,3 +57,9 @@ TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asy
              asyncpg.DeadlockDetectedError, asyncpg.OperatorInterventionError, ConcurrencyError,
              KafkaError)
 """Failures of the moment (a dependency down, a conflict): retried with backoff, never skipped."""
+
+RECORD_REFUSED = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError, InvalidMessageError,
+                  CorruptRecordException, InvalidTimestampError, UnsupportedForMessageFormatError)
+"""Kafka refuses this one record and always will (too large, malformed): the relay parks it and goes on.
+Anything else the broker answers (authorisation, a partition without leader...) is about the topic or
+the moment, not the record, and is retried."""

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import asyncpg
 
-from backbone.errors import ConcurrencyError
+from backbone.errors import ConcurrencyError, EventTooLarge
 from contracts.envelope import Envelope
 
 # One round trip: lock the clients (sorted, so two appends never deadlock), check the stream's
@@ -38,6 +38,16 @@ RETURNING version
 """
 
 
+PRODUCER_MAX_REQUEST_BYTES = 1_048_576
+"""aiokafka's `max_request_size`, which the services' producers keep (backbone.app)."""
+TOPIC_MAX_MESSAGE_BYTES = 1_048_588
+"""Kafka's default `max.message.bytes`; contracts.topics sets no other on the event topics."""
+RECORD_OVERHEAD_BYTES = 1024
+"""The record batch's header, the key (a client id) and the relay's headers, with room to spare."""
+MAX_EVENT_BYTES = min(PRODUCER_MAX_REQUEST_BYTES, TOPIC_MAX_MESSAGE_BYTES) - RECORD_OVERHEAD_BYTES
+"""The largest envelope an append accepts: anything bigger could never be published."""
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     position: int | None
@@ -55,16 +65,20 @@ async def append(conn: asyncpg.Connection, stream_id: UUID, expected_version: in
     """Append after `expected_version` (0 = new stream); returns the stream's new version.
 
     Must run inside the caller's transaction. Raises ConcurrencyError when another writer got there
-    first; the caller rolls its transaction back and retries the command.
+    first; the caller rolls its transaction back and retries the command. Raises EventTooLarge (a
+    `Rejected`, rule `event.size`) for an envelope over MAX_EVENT_BYTES, which Kafka would refuse.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("append must run inside the unit of work's transaction")
     if not envelopes:
         return expected_version
+    encoded = [e.to_bytes() for e in envelopes]
+    for envelope, raw in zip(envelopes, encoded, strict=True):
+        if len(raw) > MAX_EVENT_BYTES:
+            raise EventTooLarge(envelope.type, len(raw), MAX_EVENT_BYTES)
     try:
         inserted = await conn.fetch(_APPEND, stream_id, expected_version, [e.event_id for e in envelopes],
-                                    [e.client_id for e in envelopes], [e.type for e in envelopes],
-                                    [e.to_bytes() for e in envelopes],
+                                    [e.client_id for e in envelopes], [e.type for e in envelopes], encoded,
                                     [_client_lock_key(e.client_id) for e in envelopes])
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "event_store_stream_id_version_key":

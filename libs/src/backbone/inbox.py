@@ -1,24 +1,31 @@
-"""The idempotent consumer: apply each event once, dead-letter what can never be applied.
+"""The idempotent consumer: apply each event once, dead-letter only what can never be applied.
 
 For each partition's batch, one transaction records the applied `event_id`s in the inbox and holds
 the handler's effects; the Kafka offset is committed only after that transaction commits. A
-redelivered event finds its inbox row and is skipped. A message that cannot be decoded, has an
-unknown type or version, an invalid payload, or whose handler refuses it for good is published to
-the dead-letter topic with the reason and where it came from, before the offset moves on. A
-dependency that is down (database, broker) is waited out with backoff: nothing is skipped.
+redelivered event finds its inbox row and is skipped.
+
+Only what can never succeed is dead-lettered: a message that cannot be decoded, has an unknown type
+or version, breaks the schema or the contract, or that a rule refuses (`backbone.errors.PERMANENT`).
+It goes to the dead-letter topic with the reason and where it came from, and is NOT recorded in the
+inbox, so it can be redriven after a fix (`backbone.redrive`). Everything else - a read-only
+database after a failover, a full disk, a lock or statement timeout, a missing key, a record not
+found, any unexpected exception - may pass later: the partition is paused and its batch retried
+with backoff, without limit, while the other partitions go on; `problems()` says why (the service's
+`/readyz` turns 503 with it) until the batch passes and the partition resumes. Nothing is skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 from pydantic import ValidationError
 
@@ -29,6 +36,13 @@ from contracts.events.base import Event
 from contracts.registry import CATALOGUE, Registry
 
 log = structlog.get_logger()
+
+DLQ_PREFIX = "dlq."
+"""Headers the inbox adds to a dead letter start with this; the others are the message's own."""
+CONTENT_DROPPED = b"dropped"
+"""`dlq.content` of a dead letter that keeps only metadata and reason (see `Subscription.dead_letter_content`)."""
+MAX_DELAY_S = 5.0
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -44,6 +58,12 @@ class Delivery:
 
 Handler = Callable[[asyncpg.Connection, Envelope, Event], Awaitable[None]]
 BatchHandler = Callable[[asyncpg.Connection, Sequence[Delivery]], Awaitable[None]]
+ContentPolicy = Callable[[bytes, str], bool]
+
+
+def keep_content(_raw: bytes, _topic: str) -> bool:
+    """The default: a dead letter carries the message as received (envelopes hold no personal data)."""
+    return True
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,11 @@ class Subscription:
     and the topic into a message with an `event_id`, which the inbox records, or raises a
     `ContractError` to dead-letter them. The message is handed to the handler as `Delivery.envelope`,
     `event` None, and `decode_payloads` does not apply."""
+    dead_letter_content: ContentPolicy = keep_content
+    """May a dead letter carry this message's bytes (given the bytes and the topic)? When it says no,
+    the dead letter keeps only the metadata and the reason (the `dlq.*` headers, with `dlq.content:
+    dropped`): no value, no key and none of the sender's headers, for a message that may carry
+    personal data in clear by mistake (intake's ingress keeps only well-formed sealed messages)."""
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.batch_handler is None):
@@ -86,6 +111,7 @@ class _Item:
     event: Event | None = None
     failure: str | None = None  # set when the message goes to the dead-letter topic
     error: str | None = None
+    redrives: int = 0  # how many times an operator has redriven this message already
 
     def delivery(self) -> Delivery:
         r = self.record
@@ -98,7 +124,25 @@ class Stats:
     duplicates: int = 0
     dead_lettered: int = 0
     retries: int = 0
-    attempts: dict[Any, int] = field(default_factory=dict)
+
+
+@dataclass
+class Stall:
+    """A partition paused because its batch cannot be applied yet."""
+
+    error: str  # the exception's type name: its text may repeat values
+    since: datetime
+    attempts: int = 1
+
+
+@dataclass
+class _Pending:
+    records: list[ConsumerRecord]
+    due: float
+    delay: float
+
+
+Outcome = Literal["applied", "already-applied", "dead-lettered-again"]
 
 
 def reason(exc: BaseException) -> str:
@@ -107,19 +151,29 @@ def reason(exc: BaseException) -> str:
     return describe(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
-class _Retry(Exception):
-    """A handler failed in a way that may pass; retry the batch after a pause."""
+async def _renew_connections_after(pool: asyncpg.Pool, exc: BaseException) -> None:
+    """A read-only server (a standby after a failover) keeps answering read-only on the connections
+    already open to it: renew them, so the retry reaches whichever server is now the primary."""
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        await pool.expire_connections()
 
 
 class InboxConsumer:
     def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, kafka: dict[str, Any], *, service: str,
                  subscription: Subscription, dead_letter_topic: str, registry: Registry = CATALOGUE,
-                 max_records: int = 500, max_attempts: int = 5) -> None:
+                 max_records: int = 500) -> None:
         self.pool, self.producer, self.kafka, self.service = pool, producer, kafka, service
         self.sub, self.dlq, self.registry = subscription, dead_letter_topic, registry
-        self.max_records, self.max_attempts = max_records, max_attempts
+        self.max_records = max_records
         self.group = f"{service}.{subscription.name}"
         self.stats = Stats()
+        self.stalled: dict[TopicPartition, Stall] = {}
+        self._pending: dict[TopicPartition, _Pending] = {}
+
+    def problems(self) -> list[str]:
+        """Why this consumer is not keeping up right now (empty when it is), without any values."""
+        return [f"consumer {self.group}: {tp.topic}[{tp.partition}] paused since {s.since.isoformat()}, "
+                f"retrying ({s.attempts} attempts): {s.error}" for tp, s in sorted(self.stalled.items())]
 
     async def run(self) -> None:
         """Consume until cancelled; a broker that goes away is waited for, from the committed offsets."""
@@ -131,46 +185,107 @@ class InboxConsumer:
                 log.warning("consumer interrupted, restarting", consumer=self.group, error=type(exc).__name__,
                             delay_s=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, MAX_DELAY_S)
 
     async def _consume(self) -> None:
-        consumer = AIOKafkaConsumer(*self.sub.topics, **self.kafka, group_id=self.group, enable_auto_commit=False,
+        consumer = AIOKafkaConsumer(**self.kafka, group_id=self.group, enable_auto_commit=False,
                                     auto_offset_reset="earliest", max_poll_records=self.max_records)
+        consumer.subscribe(self.sub.topics, listener=_ForgetRevoked(self))
         await consumer.start()
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
                 for tp, records in batches.items():
-                    await self.process(records)
-                    try:
-                        await consumer.commit({tp: records[-1].offset + 1})
-                    except CommitFailedError:  # partition moved: the new owner's inbox drops repeats
-                        log.warning("offset commit failed after rebalance", topic=tp.topic, partition=tp.partition)
+                    if tp in self._pending:  # fetched before the pause took effect: keep the order
+                        self._pending[tp].records.extend(records)
+                        continue
+                    await self._attempt(consumer, tp, records)
+                now = time.monotonic()
+                for tp, pending in list(self._pending.items()):
+                    if pending.due <= now and tp in consumer.assignment():
+                        await self._attempt(consumer, tp, pending.records)
         finally:
+            self._pending.clear()
+            self.stalled.clear()
             await consumer.stop()
+
+    async def _attempt(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """Try a partition's batch once; on a failure that may pass, pause the partition and retry later."""
+        try:
+            await self.try_once(records)
+        except Exception as exc:  # noqa: BLE001 - not a permanent refusal (those are dead-lettered): retry it
+            await _renew_connections_after(self.pool, exc)
+            self._stall(consumer, tp, records, exc)
+            return
+        try:
+            await consumer.commit({tp: records[-1].offset + 1})
+        except CommitFailedError:  # partition moved: the new owner's inbox drops repeats
+            log.warning("offset commit failed after rebalance", topic=tp.topic, partition=tp.partition)
+        if self._pending.pop(tp, None) is not None:
+            stall = self.stalled.pop(tp, None)
+            consumer.resume(tp)
+            log.warning("partition resumed: its messages are applied", consumer=self.group, topic=tp.topic,
+                        partition=tp.partition, attempts=stall.attempts if stall else None)
+
+    def _stall(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord],
+               exc: BaseException) -> None:
+        self.stats.retries += 1
+        pending = self._pending.get(tp)
+        delay = 0.05 if pending is None else min(pending.delay * 2, MAX_DELAY_S)
+        self._pending[tp] = _Pending(records, time.monotonic() + delay, delay)
+        stall = self.stalled.get(tp)
+        error = type(exc).__name__
+        if stall is None:
+            consumer.pause(tp)
+            self.stalled[tp] = Stall(error, datetime.now(UTC))
+            log.error("partition paused: its batch cannot be applied yet, retrying without limit",
+                      consumer=self.group, topic=tp.topic, partition=tp.partition, offset=records[0].offset,
+                      error=error)
+        else:
+            stall.attempts += 1
+            if stall.error != error or stall.attempts % 20 == 0:
+                log.error("partition still paused, retrying", consumer=self.group, topic=tp.topic,
+                          partition=tp.partition, offset=records[0].offset, error=error, attempts=stall.attempts)
+            stall.error = error
 
     async def process(self, records: Sequence[ConsumerRecord]) -> None:
         """Apply one partition's batch; returns only when every record is applied or dead-lettered."""
-        items = [self._decode(r) for r in records]
-        delay, careful = 0.05, False
+        delay = 0.05
         while True:
             try:
-                await self._apply(items, careful=careful)
+                await self.try_once(records)
                 return
-            except _Retry:
-                careful = True
-            except TRANSIENT as exc:
-                log.warning("transient failure, retrying batch", consumer=self.group, error=type(exc).__name__,
+            except Exception as exc:  # noqa: BLE001 - may pass: retry without limit
+                await _renew_connections_after(self.pool, exc)
+                log.warning("batch not applied yet, retrying", consumer=self.group, error=type(exc).__name__,
                             delay_s=delay)
-            except Exception as exc:  # noqa: BLE001 - a refusal or a bug somewhere in the batch
-                if not careful:
-                    careful = True  # find the culprit message by message, with savepoints
-                    continue
-                log.error("batch failed outside any handler, retrying", consumer=self.group,
-                          error=type(exc).__name__)
             self.stats.retries += 1
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            delay = min(delay * 2, MAX_DELAY_S)
+
+    async def try_once(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply or dead-letter every record, or raise (nothing applied) when the batch must be retried."""
+        items = [self._decode(r) for r in records]
+        try:
+            await self._apply(items, careful=False)
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001 - a refusal or a failure somewhere in the batch: find it message by message
+            await self._apply(items, careful=True)
+
+    async def redeliver(self, record: ConsumerRecord, *, redrives: int) -> Outcome:
+        """Apply one message again (an operator's redrive of a dead letter) through this subscription.
+
+        Once only, as always: a message whose id is in the inbox is not applied again. One that is
+        refused again goes back to the dead-letter topic, counting `redrives`. A failure that may
+        pass raises, with nothing changed.
+        """
+        item = self._decode(record)
+        item.redrives = redrives
+        fresh = await self._apply([item], careful=True)
+        if item.failure is not None:
+            return "dead-lettered-again"
+        return "applied" if fresh else "already-applied"
 
     def _decode(self, record: ConsumerRecord) -> _Item:
         item = _Item(record)
@@ -185,7 +300,8 @@ class InboxConsumer:
             item.failure, item.error = reason(exc), type(exc).__name__
         return item
 
-    async def _apply(self, items: list[_Item], *, careful: bool) -> None:
+    async def _apply(self, items: list[_Item], *, careful: bool) -> int:
+        """One transaction: record, apply, dead-letter; returns how many messages were applied."""
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await self._record_in_inbox(conn, [i for i in items if i.failure is None])
             pending = set(fresh)  # a batch may hold the same event twice: apply its first copy only
@@ -199,12 +315,17 @@ class InboxConsumer:
                     await self._handle_one(conn, item)
             else:
                 await self.sub.apply(conn, [i.delivery() for i in todo])
+            refused = [i.envelope.event_id for i in todo if i.failure is not None]
+            if refused:  # not processed: a redrive after a fix must find no inbox row
+                await conn.execute("DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+                                   self.sub.name, refused)
             dead = [i for i in items if i.failure is not None]
             await self._dead_letter(dead)  # before commit: a crash now repeats a dead letter, never loses one
-        applied = len(fresh) - sum(1 for i in dead if i.envelope is not None and i.envelope.event_id in fresh)
+        applied = len(fresh) - len(refused)
         self.stats.applied += applied
         self.stats.duplicates += sum(1 for i in items if i.failure is None) - applied
         self.stats.dead_lettered += len(dead)
+        return applied
 
     async def _record_in_inbox(self, conn: asyncpg.Connection, items: list[_Item]) -> set:
         if not items:
@@ -223,22 +344,12 @@ class InboxConsumer:
                 await self.sub.apply(conn, [item.delivery()])
         except PERMANENT as exc:
             item.failure, item.error = f"handler refused: {reason(exc)}", type(exc).__name__
-        except TRANSIENT:
-            raise
-        except Exception as exc:  # noqa: BLE001 - an unexpected error: retry a few times, then give up on it
-            key = item.envelope.event_id
-            self.stats.attempts[key] = self.stats.attempts.get(key, 0) + 1
-            if self.stats.attempts[key] < self.max_attempts:
-                log.warning("handler failed, will retry", consumer=self.group, event_id=str(key),
-                            error=type(exc).__name__)
-                raise _Retry from exc
-            item.failure = f"handler failed {self.max_attempts} times: {type(exc).__name__} (see the service's log)"
-            item.error = type(exc).__name__
 
     async def _dead_letter(self, items: list[_Item]) -> None:
         for item in items:
             r = item.record
-            headers = list(r.headers or ()) + [
+            keep = self.sub.dead_letter_content(r.value or b"", r.topic)
+            headers = [(k, v) for k, v in (r.headers or ()) if keep and not k.startswith(DLQ_PREFIX)] + [
                 ("dlq.reason", item.failure.encode()[:2000]),
                 ("dlq.error", (item.error or "").encode()),
                 ("dlq.topic", r.topic.encode()),
@@ -246,9 +357,26 @@ class InboxConsumer:
                 ("dlq.offset", str(r.offset).encode()),
                 ("dlq.consumer", self.group.encode()),
                 ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+                ("dlq.redrives", str(item.redrives).encode()),
             ]
-            await self.producer.send_and_wait(self.dlq, r.value, key=r.key, headers=headers)
+            if not keep:
+                headers.append(("dlq.content", CONTENT_DROPPED))
+            await self.producer.send_and_wait(self.dlq, r.value if keep else b"", key=r.key if keep else None,
+                                              headers=headers)
             log.warning("message dead-lettered", consumer=self.group, topic=r.topic, partition=r.partition,
-                        offset=r.offset, error=item.error)
+                        offset=r.offset, error=item.error, content="kept" if keep else "dropped")
 
 
+class _ForgetRevoked(ConsumerRebalanceListener):
+    """A partition taken away is no longer retried here: its new owner starts from the committed offset."""
+
+    def __init__(self, inbox: InboxConsumer) -> None:
+        self.inbox = inbox
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        for tp in revoked:
+            self.inbox._pending.pop(tp, None)  # noqa: SLF001 - the listener is part of the consumer
+            self.inbox.stalled.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        return None

@@ -1,9 +1,13 @@
-"""Run a service's app under uvicorn; SIGTERM and SIGINT shut it down gracefully, exit status 0."""
+"""Run a service's app under uvicorn; SIGTERM and SIGINT shut it down gracefully, exit status 0.
+
+`python -m <service> redrive ...` runs the redrive command instead (backbone.redrive), for every
+service whose `__main__` ends in `serve`."""
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -24,8 +28,14 @@ def uvicorn_config(app: FastAPI, settings: ServiceSettings, **overrides: Any) ->
     return uvicorn.Config(app, **(options | overrides))
 
 
-def serve(build: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
+def serve(build: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings,
+          argv: Sequence[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     log = configure_logging(settings.service_name, settings.log_level)
+    if argv and argv[0] == "redrive":
+        from backbone import redrive
+
+        sys.exit(redrive.main(argv[1:], build, settings))
     app = build(settings)
     # uvicorn re-raises the signal it handled once it has shut down; with these handlers in place the
     # re-raise is a no-op, so a graceful stop ends with status 0 instead of "killed by SIGTERM".

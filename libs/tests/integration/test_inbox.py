@@ -166,29 +166,49 @@ async def test_a_transient_failure_is_retried_until_it_passes_and_applied_once(
     assert await _count(assessment_pool, effects, client) == 1
 
 
-async def test_a_handler_bug_is_retried_a_few_times_then_dead_lettered_and_the_rest_applied(
+async def test_a_handler_bug_is_retried_without_limit_never_dead_lettered_and_applied_once_fixed(
         infra, assessment_pool, producer_for, effects, unique, subscribe):
-    buggy, fine = uuid.uuid4(), uuid.uuid4()
-    intake = await producer_for("intake")
-    for client in (buggy, fine):
-        e = registered(client)
-        await intake.send_and_wait(TOPIC, e.to_bytes(), key=e.key())
+    """Issue 8: an error nobody expected used to be dead-lettered after 5 tries (and recorded as done)."""
+    buggy = uuid.uuid4()
+    e = registered(buggy)
+    await (await producer_for("intake")).send_and_wait(TOPIC, e.to_bytes(), key=e.key())
     record = _recorder(effects)
+    bug = {"on": True}
 
     async def handler(conn, envelope, event) -> None:
-        if envelope.client_id == buggy:
+        if envelope.client_id == buggy and bug["on"]:
             raise KeyError("a bug, not a rule")
         await record(conn, envelope, event)
 
-    consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, handler,
-                                   subscribe=subscribe,
-                                   until=lambda c: _dead_and_applied(c, assessment_pool, effects, fine))
+    async def stalled_long(c) -> bool:
+        if c.stats.retries >= 8 and c.stalled:
+            assert "KeyError" in c.problems()[0]
+            bug["on"] = False  # the fix is deployed
+        return await _has(assessment_pool, effects, buggy, 1)
 
-    dead = await read_topic(infra, "audit", DLQ, f"audit-bug-{unique}",
-                            until=lambda rs: any(r.key == str(buggy).encode() for r in rs))
-    mine = [r for r in dead if r.key == str(buggy).encode()]
-    assert dict(mine[0].headers)["dlq.reason"].startswith(b"handler failed 5 times: KeyError")
-    assert consumer.stats.dead_lettered == 1 and await _count(assessment_pool, effects, buggy) == 0
+    consumer = await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique, handler,
+                                   subscribe=subscribe, until=stalled_long, timeout=60)
+
+    assert consumer.stats.dead_lettered == 0 and consumer.stats.retries >= 8
+    assert await _count(assessment_pool, effects, buggy) == 1 and not consumer.stalled
+
+
+async def test_a_refused_message_is_not_recorded_as_processed_so_it_can_be_redriven(
+        infra, assessment_pool, producer_for, effects, unique, subscribe):
+    refused = uuid.uuid4()
+    e = registered(refused)
+    await (await producer_for("intake")).send_and_wait(TOPIC, e.to_bytes(), key=e.key())
+
+    await _run_consumer(infra, assessment_pool, await producer_for("assessment"), unique,
+                        _recorder(effects, refuse={refused}), subscribe=subscribe,
+                        until=lambda c: _dead_lettered(c))
+
+    async with assessment_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", f"test-{unique}") == 0
+
+
+async def _dead_lettered(consumer) -> bool:
+    return consumer.stats.dead_lettered >= 1
 
 
 def test_a_subscription_takes_exactly_one_kind_of_handler():

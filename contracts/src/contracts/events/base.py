@@ -25,6 +25,11 @@ class Event(BaseModel):
     VERSION: ClassVar[int]
     PRODUCER: ClassVar[Service]
 
+    @classmethod
+    def published_by(cls, producer: str) -> bool:
+        """May `producer` publish this event? Only its `PRODUCER` (operations events: any service)."""
+        return producer == cls.PRODUCER
+
 
 def with_default_rule(data: Any, field: str, rules: Mapping[Any, str]) -> Any:
     """Fill in `rule` from `rules[data[field]]` when the caller left it out.

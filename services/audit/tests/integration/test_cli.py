@@ -49,6 +49,18 @@ class TestVerifyCommand:
         assert out == (f"BROKEN at record 2 (event {records[1].entry.event_id}): "
                        "altered: its fields do not match its hash\n")
 
+    async def test_a_missing_head_row_is_reported_as_a_break_not_a_crash(self, trail_db):
+        await append(trail_db, 3)
+        conn = await trail_db.superuser()
+        await conn.execute("DELETE FROM audit_trail_head")
+        await conn.close()
+
+        status, out, err = await run(trail_db, "verify")
+
+        assert (status, err) == (1, "")
+        assert out == ("BROKEN at record 4 (event unknown): missing: the trail's head row (audit_trail_head) "
+                       "is gone, so records cut off the end cannot be ruled out\n")
+
     async def test_a_database_without_a_trail_is_an_error_with_status_2(self, empty_db):
         status, out, err = await run(empty_db, "verify")
 

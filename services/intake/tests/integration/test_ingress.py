@@ -174,8 +174,9 @@ class TestBadMessages:
 
         await send(infra, "kela", ingress_topic("kela"), replayed.to_bytes())
 
-        record = await dead_letters(lambda r: r.value == replayed.to_bytes())
-        assert b"cannot be opened" in dict(record.headers)["dlq.reason"]
+        # a sealed part that does not open may hold anything: the dead letter keeps metadata and reason only
+        record = await dead_letters(lambda r: dict(r.headers).get("dlq.error") == b"SealError")
+        assert b"cannot be opened" in dict(record.headers)["dlq.reason"] and record.value == b""
 
     async def test_invalid_personal_data_is_dead_lettered_naming_the_field_not_the_value(
             self, infra, intake_url, public_key, dead_letters):
@@ -193,8 +194,8 @@ class TestBadMessages:
 
         await send(infra, "kela", ingress_topic("kela"), junk)
 
-        record = await dead_letters(lambda r: r.value == junk)
-        assert dict(record.headers)["dlq.error"] == b"InvalidIngressMessage"
+        record = await dead_letters(lambda r: dict(r.headers).get("dlq.content") == b"dropped")
+        assert dict(record.headers)["dlq.error"] == b"InvalidIngressMessage" and record.value == b""
 
     async def test_R30_temporary_social_assistance_is_dead_lettered_naming_the_rule(self, infra, intake_url,
                                                                                    public_key, dead_letters):

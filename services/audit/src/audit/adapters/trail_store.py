@@ -19,9 +19,10 @@ async def lock_head(conn: asyncpg.Connection) -> Head:
     return Head(row["last_seq"], bytes(row["last_hash"]))
 
 
-async def read_head(conn: asyncpg.Connection) -> Head:
+async def read_head(conn: asyncpg.Connection) -> Head | None:
+    """The head, or None when its row is gone (which verify reports as a break)."""
     row = await conn.fetchrow("SELECT last_seq, last_hash FROM audit_trail_head")
-    return Head(row["last_seq"], bytes(row["last_hash"]))
+    return None if row is None else Head(row["last_seq"], bytes(row["last_hash"]))
 
 
 async def append(conn: asyncpg.Connection, record: Record) -> None:

@@ -1,4 +1,4 @@
-"""`python -m audit [serve | verify | tail]`: parse the command line and hand over; no rules here."""
+"""`python -m audit [serve | verify | tail | redrive]`: parse the command line and hand over; no rules here."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class CliError(Exception):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m audit", description="The audit trail service and its tools. "
                                 "Settings come from AUDIT_* variables (AUDIT_DATABASE_URL, ...).")
-    sub = p.add_subparsers(dest="command", metavar="{serve,verify,tail}")
+    sub = p.add_subparsers(dest="command", metavar="{serve,verify,tail,redrive}")
     sub.add_parser("serve", help="run the service (the default)")
     sub.add_parser("verify", help="check the whole hash chain; exit 1 naming the first broken record")
     tail = sub.add_parser("tail", help="follow the trail as it grows; Ctrl-C stops")
@@ -33,10 +33,18 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--limit", type=_positive, metavar="N", help="stop after N records")
     tail.add_argument("--once", action="store_true", help="show what exists and exit instead of following")
     tail.add_argument("--interval", type=_seconds, default=1.0, metavar="SECONDS", help="poll interval (default 1)")
+    sub.add_parser("redrive", add_help=False,
+                   help="apply audit's own dead letters again after a fix (--partition P --offset O | --all)")
     return p
 
 
 def main(argv: Sequence[str] | None = None, settings: AuditSettings | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["redrive"]:  # the runtime's own command line (backbone.redrive)
+        from audit.bootstrap import build
+        from backbone import redrive
+
+        return redrive.main(argv[1:], build, settings or AuditSettings())
     args = parser().parse_args(argv)
     settings = settings or AuditSettings()
     if args.command in (None, "serve"):

@@ -3,13 +3,15 @@
 The sender is the topic's organisation: only its Kafka principal may write `ingress.<org>.v1`
 (contracts.topics, enforced by the broker's ACLs), so a field claiming another sender means nothing.
 A message that does not validate, whose sealed part does not open, or that a rule refuses goes to
-intake's dead-letter topic with the reason (field names and rule ids, never values).
+intake's dead-letter topic with the reason (field names and rule ids, never values). The dead letter
+keeps the message only when it is well formed with its personal part sealed to intake's key
+(`sealed_only`): one that carries a person in clear by mistake keeps only metadata and reason.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid5
 
@@ -18,6 +20,7 @@ import structlog
 
 from backbone.inbox import Delivery, Subscription
 from contracts import sealing
+from contracts.errors import ContractError
 from contracts.ingress import IngressMessage, SealedIdentity, parse_personal
 from contracts.topics import ORGANISATIONS, ingress_topic
 from contracts.vocabulary import Organisation
@@ -60,7 +63,24 @@ def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[
             received = delivery.envelope
             await apply_message(conn, received.message, received.sender, deps, keys, private_keys)
 
-    return Subscription("ingress", tuple(SENDERS), batch_handler=apply, decoder=Received.decode)
+    return Subscription("ingress", tuple(SENDERS), batch_handler=apply, decoder=Received.decode,
+                        dead_letter_content=sealed_only(private_keys))
+
+
+def sealed_only(private_keys: Sequence[str]) -> Callable[[bytes, str], bool]:
+    """The dead-letter content policy of ingress: keep a message only when it is a valid ingress
+    message whose body validates and whose sealed part opens with intake's key, so nothing personal
+    is in clear. Anything else (a person in `body`, raw JSON in `sealed`, bytes that do not parse)
+    may hold personal data in clear and keeps only its metadata and the reason."""
+    def keep(raw: bytes, _topic: str) -> bool:
+        try:
+            message = IngressMessage.from_bytes(raw)
+            message.registration() if message.type == "Registration" else message.status_change()
+            sealing.open_sealed(private_keys, message.sealed, context=message.context())
+        except ContractError:
+            return False
+        return True
+    return keep
 
 
 async def apply_message(conn: asyncpg.Connection, message: IngressMessage, sender: Organisation,
