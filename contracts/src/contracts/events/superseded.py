@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
+from contracts.events.assessment import InitialInterviewScheduled
 from contracts.events.base import Event
 from contracts.events.intake import (
     ClientDetailsChanged,
@@ -30,6 +31,7 @@ from contracts.vocabulary import (
     Municipality,
     Organisation,
     RegistrationSource,
+    Service,
 )
 
 NOT_RECORDED = "not_recorded"
@@ -144,11 +146,33 @@ def upcast_responsibility_assigned_v1(old: ResponsibilityAssignedV1) -> Responsi
                                   effective_on=old.effective_on, reason=reason)
 
 
+class InitialInterviewScheduledV1(Event):
+    """v1: no case, place, organisation or due rule, and no record of the cancellation instructions."""
+
+    PRODUCER: ClassVar[Service] = Service.ASSESSMENT
+    TYPE: ClassVar[str] = "InitialInterviewScheduled"
+    VERSION: ClassVar[int] = 1
+
+    interview_id: UUID
+    scheduled_at: AwareDatetime
+    due_on: date
+    language: LanguageCode
+    interpreter: bool
+
+
+def upcast_initial_interview_scheduled_v1(old: InitialInterviewScheduledV1) -> InitialInterviewScheduled:
+    """v1 did not record the case, the place, the organisation or the due rule (None), nor that the
+    client was told how to cancel: not recorded is not given (False), so no R26 fee can follow."""
+    return InitialInterviewScheduled(**old.model_dump(), assessment_id=None, place=None, responsible_organisation=None,
+                                     due_rule=None, cancellation_instructions_given=False)
+
+
 EVENTS: tuple[type[Event], ...] = (ClientRegisteredV1, ClientRegisteredV2, ClientDetailsChangedV1,
-                                   ResponsibilityAssignedV1)
+                                   ResponsibilityAssignedV1, InitialInterviewScheduledV1)
 UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
     ClientRegisteredV1: upcast_client_registered_v1,
     ClientRegisteredV2: upcast_client_registered_v2,
     ClientDetailsChangedV1: upcast_client_details_changed_v1,
     ResponsibilityAssignedV1: upcast_responsibility_assigned_v1,
+    InitialInterviewScheduledV1: upcast_initial_interview_scheduled_v1,
 }

@@ -18,12 +18,12 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
 
-from backbone import auth
+from backbone.auth.temporary import issue_temporary, revoke_temporary, with_connection
 from contracts.ingress import identity_code
 from backbone.clock import today_in_finland
 from contracts.topics import OPERATOR
@@ -84,28 +84,13 @@ def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
     """One-hour `system` tokens for each sending organisation, and an operator's to count every client
     (intake has migrated its database by now)."""
-    now = datetime.now(UTC)
-    tokens = {}
-    for org, role in [*((org, "system") for org in SENDERS), (OPERATOR, "operator")]:
-        issued = await auth.issue(conn, principal=org, role=role, label="demo seeder", now=now,
-                                  expires_at=now + timedelta(hours=1))
-        tokens[org] = issued.token
-    return tokens
-
-
-async def _with_connection(database_url: str, work):
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await work(conn)
-    finally:
-        await conn.close()
+    tokens = await issue_temporary(conn, SENDERS, role="system", label="demo seeder")
+    return tokens | await issue_temporary(conn, [OPERATOR], role="operator", label="demo seeder")
 
 
 async def revoke_demo_credentials(conn: asyncpg.Connection, tokens: dict[str, str]) -> None:
     """The seeder's credentials are revoked when it is done, so they do not pile up."""
-    for token in tokens.values():
-        key_id, _ = auth.parse_token(token)
-        await auth.revoke(conn, key_id, now=datetime.now(UTC))
+    await revoke_temporary(conn, tokens)
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> Any:
@@ -136,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=12, help="clients the server should hold at least")
     args = parser.parse_args(argv)
     database_url = IntakeSettings().database_url.get_secret_value()
-    tokens = asyncio.run(_with_connection(database_url, issue_demo_credentials))
+    tokens = asyncio.run(with_connection(database_url, issue_demo_credentials))
     try:
         made = seed(args.url.rstrip("/"), args.count, tokens)
     except urllib.error.URLError as exc:  # HTTPError included: the body names fields, never values
@@ -144,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intake at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
     finally:
-        asyncio.run(_with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
+        asyncio.run(with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
     for m in made:
         print(f"{m['source']:<28} {m['home_municipality']:<9} {'/'.join(m['languages']):<6} "
               f"client {m.get('client_id', '(public request: reference ' + str(m.get('reference')) + ')')}")

@@ -11,6 +11,7 @@ import asyncpg
 
 from backbone import eventstore
 from backbone.clock import FINLAND
+from backbone.unitofwork import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.registry import decode
 from intake.adapters.vault import PostgresVault, VaultCrypto
@@ -225,44 +226,25 @@ class PostgresReplayOffsets:
             [(topic, p, o) for p, o in offsets.items()])
 
 
-class PostgresUnitOfWork:
-    """One transaction per `async with`, rolled back unless committed.
-
-    Built on the pool, it takes a connection of its own. Built `on_connection`, it works inside the
-    caller's transaction (the inbox's), as a savepoint, and leaves the connection to its owner.
-    """
+class PostgresUnitOfWork(UnitOfWork):
+    """One transaction per `async with` (`backbone.unitofwork`): clients, vault, duplicates, idempotency keys
+    and the erasure replay's offsets."""
 
     def __init__(self, pool: asyncpg.Pool | None, keys: VaultCrypto, *, conn: asyncpg.Connection | None = None) -> None:
-        self.pool, self.keys, self._given = pool, keys, conn
+        super().__init__(pool, conn=conn)
+        self.keys = keys
 
     @classmethod
     def on_connection(cls, conn: asyncpg.Connection, keys: VaultCrypto) -> PostgresUnitOfWork:
         return cls(None, keys, conn=conn)
 
-    async def __aenter__(self) -> PostgresUnitOfWork:
-        self._conn = self._given or await self.pool.acquire()
-        self._transaction = self._conn.transaction()
-        await self._transaction.start()
-        self._done = False
-        self.clients = PostgresClients(self._conn)
-        self.vault = PostgresVault(self._conn, self.keys)
-        self.duplicates = PostgresDuplicates(self._conn)
-        self.idempotency = PostgresIdempotency(self._conn)
-        self.replay_offsets = PostgresReplayOffsets(self._conn)
-        return self
+    def _bind(self, conn: asyncpg.Connection) -> None:
+        self.clients = PostgresClients(conn)
+        self.vault = PostgresVault(conn, self.keys)
+        self.duplicates = PostgresDuplicates(conn)
+        self.idempotency = PostgresIdempotency(conn)
+        self.replay_offsets = PostgresReplayOffsets(conn)
 
     @property
     def connection(self) -> asyncpg.Connection:
-        return self._conn
-
-    async def __aexit__(self, *exc: object) -> None:
-        try:
-            if not self._done:
-                await self._transaction.rollback()
-        finally:
-            if self._given is None:
-                await self.pool.release(self._conn)
-
-    async def commit(self) -> None:
-        await self._transaction.commit()
-        self._done = True
+        return self.conn

@@ -7,7 +7,7 @@ the person in clear under `person`: HTTPS protects it on the way and intake's va
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,11 +27,9 @@ from contracts.ingress import (
     RefugeePlacement,
     Text,
 )
-from contracts.dates import BirthDate, PastDay
+from contracts.dates import BirthDate
 from contracts.vocabulary import Municipality
-
-Past = PastDay
-"""A day something happened: its plausible range is contracts.dates'."""
+from backbone.clock import Past
 
 
 class Person(PersonalData):

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-import asyncpg
-import structlog
-
 from backbone import eventstore
-from backbone.errors import ConcurrencyError
+from backbone.unitofwork import retrying
 from contracts.envelope import Envelope
 from contracts.vocabulary import Organisation, Service
 from intake.adapters.postgres import PostgresUnitOfWork
@@ -20,10 +17,6 @@ from intake.domain.client import Client, Policy
 from intake.domain.errors import NotFound, Refused
 from intake.service_layer import commands
 from intake.service_layer.ports import Clock
-
-log = structlog.get_logger()
-
-ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -49,23 +42,6 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     """What a command adds to its answer (a claim's id and deadline, the record's new revision): ids,
     codes and dates only."""
-
-
-T = TypeVar("T")
-
-
-async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run `attempt` again when a concurrent writer got there first (the stream moved on, or the same
-    identity code was just registered): the next attempt loads the fresh state."""
-    for n in range(1, ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except (ConcurrencyError, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError,
-                asyncpg.SerializationError) as exc:
-            if n == ATTEMPTS:
-                raise
-            log.info("concurrent change, retrying command", attempt=n, error=type(exc).__name__)
-    raise AssertionError("unreachable")
 
 
 async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps) -> tuple[UUID, ...]:
