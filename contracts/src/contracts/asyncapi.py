@@ -53,7 +53,11 @@ DLQ_HEADERS = {
     "dlq.topic": "The topic the message was read from.",
     "dlq.partition": "Its partition there.",
     "dlq.offset": "Its offset there.",
+    "dlq.consumer": "The consumer group that gave up on it.",
+    "dlq.failed_at": "When (ISO 8601, UTC).",
+    "dlq.redrives": "How often it has been redriven already.",
 }
+"""The headers `backbone.inbox` puts on every dead letter (`dlq.content` only on some)."""
 
 
 def document(service: str, *, servers: Mapping[str, tuple[str, str]] = DEFAULT_SERVERS,
@@ -187,10 +191,15 @@ class _Builder:
         name = "DeadLetter"
         self.messages[name] = {
             "name": name, "title": "Dead letter",
-            "summary": "The original message's bytes, unchanged (it may not even be JSON).",
+            "summary": "The original message's bytes, unchanged (it may not even be JSON), or nothing.",
+            "description": "When the message might hold personal data in clear (intake's ingress: anything that "
+                           "is not a valid message with a sealed part that opens), the payload is empty and "
+                           "`dlq.content` is `dropped`: only the metadata and the reason are kept.",
             "headers": {"type": "object", "required": list(DLQ_HEADERS),
-                        "properties": {h: {"type": "string", "description": d} for h, d in DLQ_HEADERS.items()}},
-            "payload": {"description": "The bytes of the message that could not be applied."},
+                        "properties": {**{h: {"type": "string", "description": d} for h, d in DLQ_HEADERS.items()},
+                                       "dlq.content": {"type": "string", "enum": ["dropped"],
+                                                       "description": "Present when the payload was dropped."}}},
+            "payload": {"description": "The bytes of the message that could not be applied, or empty."},
         }
         return name
 
@@ -244,6 +253,8 @@ def _name(ref: dict[str, Any]) -> str:
     return ref["$ref"].rsplit("/", 1)[1]
 
 
+_EXAMPLE_SEALED = "v2.ab071e7397840b37." + "Q0lQSEVSVEVYVA" * 6
+"""The shape of a sealed part (base64url of enc || ciphertext); a real one is 48 bytes longer than the person."""
 _CLIENT = "0190a6b8-2f3e-7c1a-9b2d-4e5f60718293"
 _EXAMPLE_MESSAGE_ID = "0193e5a0-7d1c-7b6e-9a10-3c4d5e6f7a81"
 
@@ -262,7 +273,7 @@ def event_example(model: type[Event]) -> dict[str, Any]:
 def ingress_example(type_: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"message_id": _EXAMPLE_MESSAGE_ID, "type": type_, "version": ingress.INGRESS_VERSION,
             "sent_at": "2026-11-30T09:30:00+02:00", "body": body,
-            "sealed": "v2.ab071e7397840b37.<base64url of enc || ciphertext>"}
+            "sealed": _EXAMPLE_SEALED}
 
 
 def _example(model: type[BaseModel]) -> dict[str, Any]:
