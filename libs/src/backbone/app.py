@@ -57,6 +57,7 @@ class ServiceContext:
     subscriptions: tuple[Subscription, ...] = ()
     redriver: Redriver | None = None
     restarts: dict[str, int] = field(default_factory=dict)  # background task name -> times restarted
+    on_startup: Hook | None = None  # the service's own start-up hook; the redrive command runs it too
 
     def problems(self) -> list[str]:
         """Why the service is not keeping up right now: paused partitions, without any values."""
@@ -131,7 +132,7 @@ def create_service_app(
         schema_url="/asyncapi",
         lifespan=lifespan,
     )
-    ctx = ServiceContext(settings=settings, router=router, subscriptions=tuple(subscriptions))
+    ctx = ServiceContext(settings=settings, router=router, subscriptions=tuple(subscriptions), on_startup=on_startup)
     app = FastAPI(title=title, docs_url=None, redoc_url=None)  # include_router merges the router's lifespan
     if asyncapi is None and settings.service_name in SERVICES:
         asyncapi = asyncapi_document(settings.service_name, title=title)

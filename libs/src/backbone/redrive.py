@@ -116,10 +116,8 @@ class Redriver:
             timestamp_type=record.timestamp_type, key=record.key, value=record.value, checksum=None,
             serialized_key_size=record.serialized_key_size, serialized_value_size=record.serialized_value_size,
             headers=[(k, v) for k, v in record.headers or () if not k.startswith(DLQ_PREFIX)])
-        try:
+        try:  # refusals come back as "dead-lettered-again"; whatever raises here may pass later
             outcome = await consumer.redeliver(original, redrives=redrives)
-        except PERMANENT:
-            raise
         except Exception as exc:  # noqa: BLE001 - a failure that may pass: nothing was applied or dead-lettered
             raise RedriveUnavailable(f"{where} could not be applied right now ({type(exc).__name__}); nothing "
                                      "changed, try again later") from exc
@@ -256,6 +254,8 @@ async def _run(args: argparse.Namespace, ctx: Any, settings: Any) -> int:
     try:
         await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
         redriver = attach_consumers(ctx)
+        if ctx.on_startup is not None:  # what the service does before applying anything (intake: erasures)
+            await ctx.on_startup(ctx)
         actor = f"cli.{settings.service_name}"
         if not args.all:
             r = await redriver.redrive(args.partition, args.offset, actor=actor)

@@ -227,8 +227,9 @@ class TestImplausibleDates:
 
         await send(infra, "kela", ingress_topic("kela"), raw)
 
-        headers = dict((await dead_letters(lambda r: r.value == raw)).headers)
-        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"sent_at" in headers["dlq.reason"]
+        # not a valid message, so the dead letter keeps its metadata and reason only (no content)
+        headers = dict((await dead_letters(lambda r: b"sent_at" in dict(r.headers).get("dlq.reason", b""))).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and headers["dlq.content"] == b"dropped"
 
     @pytest.mark.parametrize("day", ["9999-12-31", "9998-06-01"])
     async def test_a_far_future_first_permit_date_is_a_contract_violation_naming_the_field_not_a_crash(
@@ -237,5 +238,6 @@ class TestImplausibleDates:
 
         await send(infra, "kela", ingress_topic("kela"), msg.to_bytes())
 
-        headers = dict((await dead_letters(lambda r: r.value == msg.to_bytes())).headers)
-        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"first_permit_date" in headers["dlq.reason"]
+        headers = dict((await dead_letters(
+            lambda r: b"first_permit_date" in dict(r.headers).get("dlq.reason", b""))).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and headers["dlq.content"] == b"dropped"
