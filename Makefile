@@ -7,15 +7,21 @@ SERVICES := intake assessment planning guidance notifications audit
 PACKAGES := contracts libs $(addprefix services/,$(SERVICES)) guide
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean
+.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean mail
 
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
 	eval "$$($(PY) -m deploy env assessment)" && $(PY) -m assessment.demo --url "http://$$ASSESSMENT_HTTP_HOST:$$ASSESSMENT_HTTP_PORT"
+	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guidance.demo --url "http://$$GUIDANCE_HTTP_HOST:$$GUIDANCE_HTTP_PORT"
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
+	@echo "messages to the demo clients: make mail (e-mail at the local SMTP server, SMS at the local gateway)"
 	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guide.flyer --out .local/guide-flyers \
 	  && echo "public guide: $$GUIDANCE_GUIDE_PUBLIC_URL/  (flyers also at $$GUIDANCE_GUIDE_PUBLIC_URL/flyer/<language>.pdf)"
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit console-login
+
+mail: venv ## what the local SMTP server and SMS gateway received (make run's demo messages)
+	$(PY) -m deploy mail
 
 tail: venv ## follow the shared audit trail live
 	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail
@@ -52,6 +58,7 @@ schemas: venv ## JSON Schemas of every event and the AsyncAPI document of every 
 
 bench: venv ## benchmarks on their own local deployment (started if needed); prints one table
 	$(PY) -m bench.run
+	$(PY) -m bench.notifications
 
 infra-down: venv
 	$(PY) -m deploy --profile test down

@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import chromium, containers, kafka, postgres, procs, provision, secrets, services, tools
+from deploy import console, containers, kafka, outbound, postgres, procs, provision, secrets, services, tools
+from deploy.chromium import ensure_chromium
 from deploy.config import Layout
 from deploy.errors import DeployError
 
 
-def up(layout: Layout, *, with_services: bool) -> dict:
+def up(layout: Layout, *, with_services: bool, browser: bool = False) -> dict:
     tools.ensure_tools()
     creds = secrets.load_or_create(layout.secrets_file)
     print(f"PostgreSQL: {postgres.start(layout, creds['postgres']['postgres'])}", flush=True)
@@ -25,10 +26,16 @@ def up(layout: Layout, *, with_services: bool) -> dict:
     kafka.wait_ready(layout, creds["kafka"]["admin"])
     print(f"Kafka provisioned: {provision.provision_kafka(layout.bootstrap, creds['kafka'])}", flush=True)
     print(f"PostgreSQL provisioned: {provision.provision_postgres(layout.host, layout.pg_port, creds['postgres'])}", flush=True)
+    print(outbound.ensure_credential(layout.host, layout.pg_port, creds), flush=True)
+    for name, what in outbound.start(layout, creds).items():
+        print(f"{name}: {what}", flush=True)
     if with_services:
         for svc, what in services.start_all(layout, creds).items():
             print(f"{svc}: {what}", flush=True)
         services.wait_healthy(layout)
+        print(console.register_redrive_credentials(layout, creds), flush=True)
+    if browser:
+        ensure_chromium()  # the browser tests of the public guide and the operator console
     status(layout)
     return creds
 
@@ -36,6 +43,8 @@ def up(layout: Layout, *, with_services: bool) -> dict:
 def down(layout: Layout, *, purge: bool = False) -> None:
     for svc in services.stop_all(layout):
         print(f"{svc}: stopped")
+    for name in outbound.stop(layout):
+        print(f"{name}: stopped")
     print(f"Kafka: {'stopped' if kafka.stop(layout) else 'was not running'}")
     print(f"PostgreSQL: {'stopped' if postgres.stop(layout) else 'was not running'}")
     if purge:
@@ -57,6 +66,10 @@ def status(layout: Layout) -> bool:
         running = procs.read_pid(services.pidfile(layout, svc)) is not None
         state = ("up  " if services.healthy(layout, svc) else "starting") if running else "down"
         print(f"{svc:<13}: {state} {services.url(layout, svc)}/healthz  log {layout.logs / (svc + '.log')}")
+    print(f"mailserver   : {'up  ' if outbound.running(layout, 'mailserver') else 'down'} "
+          f"{layout.host}:{layout.smtp_port} (SMTP)  mail in {layout.maildir}  (make mail lists it)")
+    print(f"smsgateway   : {'up  ' if outbound.running(layout, 'smsgateway') else 'down'} "
+          f"http://{layout.host}:{layout.sms_port}/control/messages")
     print(f"credentials  : {layout.secrets_file} (generated here, mode 600)")
     return kafka_up and pg_up
 
@@ -79,6 +92,7 @@ def provision_remote(args: argparse.Namespace) -> None:
     kafka.wait_for_metadata(args.bootstrap, creds["kafka"]["admin"], timeout=120)
     print(f"Kafka provisioned: {provision.provision_kafka(args.bootstrap, creds['kafka'])}", flush=True)
     print(f"PostgreSQL provisioned: {provision.provision_postgres(args.pg_host, args.pg_port, creds['postgres'])}")
+    print(outbound.ensure_credential(args.pg_host, args.pg_port, creds))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     p_logs.add_argument("-f", "--follow", action="store_true")
     p_env = sub.add_parser("env", help="print a service's settings as shell exports")
     p_env.add_argument("service", choices=SERVICES)
+    p_cc = sub.add_parser("client-config", help="write a Kafka client.properties for PRINCIPAL (mode 600), "
+                          "for kafka-console-consumer, kafka-consumer-groups, ...")
+    p_cc.add_argument("principal")
+    p_cc.add_argument("--out", type=Path, help="where to write it (default: <state folder>/PRINCIPAL.properties)")
+    p_mail = sub.add_parser("mail", help="list what the local SMTP server and SMS gateway received")
+    p_mail.add_argument("--json", action="store_true")
     p_init = sub.add_parser("compose-init", help="(Compose) write secrets, broker config and service settings")
     p_init.add_argument("out", type=Path)
     p_prov = sub.add_parser("provision", help="(Compose) create users, topics, ACLs, databases and roles")
@@ -108,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     layout = Layout.from_env(profile=args.profile)
     try:
         if args.command == "up":
-            if args.profile == "test":  # the browser tests' chromium (the public guide, the console)
-                chromium.ensure_chromium()
-            up(layout, with_services=args.services)
+            up(layout, with_services=args.services, browser=args.profile == "test")
         elif args.command == "down":
             down(layout, purge=args.purge)
         elif args.command == "status":
@@ -119,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
             logs(layout, args.name, args.follow)
         elif args.command == "env":
             env(layout, args.service)
+        elif args.command == "client-config":
+            creds = secrets.load_or_create(layout.secrets_file)
+            out = args.out or layout.home / f"{args.principal}.properties"
+            print(console.write_client_config(layout.bootstrap, creds, args.principal, out))
+        elif args.command == "mail":
+            outbound.show(layout, args.json)
         elif args.command == "compose-init":
             containers.compose_init(args.out)
         elif args.command == "provision":

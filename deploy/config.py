@@ -22,6 +22,7 @@ class Layout:
     http_port_base: int
     smtp_port: int
     host: str = "127.0.0.1"
+    sms_port: int = 29096
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, profile: str = "dev") -> Layout:
@@ -41,6 +42,7 @@ class Layout:
             pg_port=port("PG_PORT", pg),
             http_port_base=port("HTTP_PORT_BASE", http),
             smtp_port=port("SMTP_PORT", base + 3),
+            sms_port=port("SMS_PORT", base + 4),
         )
 
     @property
@@ -71,6 +73,16 @@ class Layout:
     @property
     def run(self) -> Path:
         return self.home / "run"
+
+    @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps what it receives."""
+        return self.home / "mail"
+
+    @property
+    def sms_store(self) -> Path:
+        """Where the local SMS gateway appends what it sends."""
+        return self.home / "sms.jsonl"
 
     @property
     def secrets_file(self) -> Path:

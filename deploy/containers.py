@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from contracts.topics import SERVICES
+from deploy import console
 from deploy import secrets as secrets_mod
 from deploy.config import SERVICE_PORT_OFFSETS
 from deploy.kafka import Listeners, server_properties
@@ -51,6 +52,9 @@ def _write_private(path: Path, text: str, owner: int) -> None:
         os.chown(path, owner, owner)
 
 
+SMS_GATEWAY_PORT = 2526
+
+
 def compose_init(out: Path) -> None:
     """Everything the Compose stack reads from its `secrets` volume; kept across restarts."""
     out.mkdir(parents=True, exist_ok=True)
@@ -61,10 +65,19 @@ def compose_init(out: Path) -> None:
     for svc in SERVICES:
         env = service_env(svc, secrets, bootstrap=f"kafka:{KAFKA_PORTS['client']}", pg_host="postgres", pg_port=5432,
                           http_host="0.0.0.0", http_port=HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[svc],
-                          smtp_host="mailcatcher", smtp_port=1025)
+                          smtp_host="mailcatcher", smtp_port=1025,
+                          intake_url=f"http://intake:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['intake']}",
+                          sms_url=f"http://smsgateway:{SMS_GATEWAY_PORT}",
+                          public_url=f"http://{svc}:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[svc]}")
         if svc == "guidance":
             env |= guide_env(intake_url=f"http://intake:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['intake']}",
                              public_url=f"http://localhost:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['guidance']}/guide")
+        if svc == "audit":  # the console's redrive calls each service by its Compose name
+            env |= console.audit_env(lambda s: f"http://{s}:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[s]}")
         _write_private(out / f"{svc}.env", "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
                        SERVICE_UIDS[svc])
+    keys = secrets["notifications"]  # the dev SMS gateway (deploy/smsgateway.py) runs as notifications' user
+    _write_private(out / "smsgateway.env", f"BACKBONE_SMS_API_KEY={shlex.quote(keys['sms_api_key'])}\n"
+                   f"BACKBONE_SMS_CALLBACK_SECRET={shlex.quote(keys['sms_callback_secret'])}\n",
+                   SERVICE_UIDS["notifications"])
     print(f"wrote Kafka configuration, credentials and service settings to {out}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from contracts import sealing
 from contracts.topics import SERVICES, principals
+from deploy.console import add_audit_keys
 
 
 def _new() -> str:
@@ -44,6 +45,19 @@ def add_vault_keys(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]
     return data
 
 
+def add_notifications_keys(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Add, in place, what notifications lacks: its `service` credential on intake (a token whose hash
+    deploy stores in intake's credentials table), the SMS gateway's API key and the key receipts are
+    signed with. Never replaced."""
+    from backbone.auth import format_token, new_key_id, new_secret
+
+    notifications = data.setdefault("notifications", {})
+    notifications.setdefault("intake_token", format_token(new_key_id(), new_secret()))
+    notifications.setdefault("sms_api_key", _new())
+    notifications.setdefault("sms_callback_secret", _new())
+    return data
+
+
 def load_or_create(path: Path) -> dict[str, dict[str, str]]:
     """Return {"kafka": {principal: pw}, "postgres": {role: pw}, "intake": {setting: key}}, adding any missing.
 
@@ -59,6 +73,8 @@ def load_or_create(path: Path) -> dict[str, dict[str, str]]:
         pg.setdefault(name, _new())
     add_intake_keys(data)
     add_vault_keys(data)
+    add_audit_keys(data)
+    add_notifications_keys(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True))

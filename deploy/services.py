@@ -9,13 +9,14 @@ import urllib.request
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import procs
+from deploy import console, procs
 from deploy.config import REPO, Layout
 from deploy.errors import DeployError
 
 
 def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: str, pg_host: str, pg_port: int,
-                http_host: str, http_port: int, smtp_host: str, smtp_port: int) -> dict[str, str]:
+                http_host: str, http_port: int, smtp_host: str, smtp_port: int, intake_url: str | None = None,
+                sms_url: str | None = None, public_url: str | None = None) -> dict[str, str]:
     """The settings a service reads (prefix = its name in capitals); the same for every deployment."""
     p = service.upper() + "_"
     pg_pw = secrets["postgres"][service]
@@ -29,6 +30,9 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
         f"{p}SMTP_HOST": smtp_host,
         f"{p}SMTP_PORT": str(smtp_port),
     }
+    if service == "notifications":  # where it reads contact details, sends SMS and gets their receipts
+        env.update({k: v for k, v in {f"{p}INTAKE_URL": intake_url, f"{p}SMS_URL": sms_url,
+                                      f"{p}PUBLIC_URL": public_url}.items() if v})
     # A service's own secrets (intake: the vault's keys and the private key organisations seal to).
     env.update({f"{p}{name.upper()}": value for name, value in secrets.get(service, {}).items()})
     return env
@@ -37,9 +41,12 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
 def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
     env = service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
                       http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
-                      smtp_port=layout.smtp_port)
+                      smtp_port=layout.smtp_port, intake_url=url(layout, "intake"),
+                      sms_url=f"http://{layout.host}:{layout.sms_port}", public_url=url(layout, service))
     if service == "guidance":
         env |= guide_env(intake_url=url(layout, "intake"), public_url=url(layout, "guidance") + "/guide")
+    if service == "audit":  # the console's redrive calls each service at its address
+        env |= console.audit_env(lambda svc: url(layout, svc))
     return env
 
 

@@ -33,10 +33,16 @@ def pg_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
+NOTO_ARABIC = Path("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf")
+DEBIAN_PACKAGES["noto-fonts"] = "fonts-noto-core"  # notifications' letters: Latin, Cyrillic, Arabic, Thai
+
+
 def missing_tools() -> list[str]:
     missing = [t for t in ("java", "mvn") if shutil.which(t) is None]
     if pg_bindir() is None:
         missing.append("initdb")
+    if not NOTO_ARABIC.exists():
+        missing.append("noto-fonts")
     return missing
 
 

@@ -42,9 +42,9 @@ def layout():
     home = REPO / ".local" / f"lifecycle-{uuid.uuid4().hex[:8]}"
     home.mkdir(parents=True)
     home.chmod(0o755)
-    k, ki, kc, pg, smtp = _free_ports(5)
+    k, ki, kc, pg, smtp, sms = _free_ports(6)
     lay = Layout(home=home, kafka_port=k, kafka_internal_port=ki, kafka_controller_port=kc, pg_port=pg,
-                 http_port_base=0, smtp_port=smtp)
+                 http_port_base=0, smtp_port=smtp, sms_port=sms)
     yield lay
     down(lay, purge=True)
     shutil.rmtree(home, ignore_errors=True)

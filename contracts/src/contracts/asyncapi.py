@@ -24,14 +24,14 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from contracts import ingress
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.registry import CATALOGUE
-from contracts.topics import CONSUMES, PRODUCING_SERVICES, SERVICES, dead_letter_topic, event_topic, ingress_topic
+from contracts.topics import CONSUMES, SERVICES, all_topics
 
 ASYNCAPI_VERSION = "3.0.0"
 DEFAULT_SERVERS: dict[str, tuple[str, str]] = {
@@ -69,8 +69,12 @@ def document(service: str, *, servers: Mapping[str, tuple[str, str]] = DEFAULT_S
         raise ValueError(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
     schemas, refs = _schemas()
     builder = _Builder(refs, senders)
-    publishes = ([event_topic(service)] if service in PRODUCING_SERVICES else []) + [dead_letter_topic(service)]
-    subscribes = list(CONSUMES[service]) + [dead_letter_topic(service)]  # its own dead letters: redrive
+    topics = {t.name: t for t in all_topics()}
+    publishes = [t.name for t in topics.values() if t.writer == service]
+    # what it consumes, and its own dead letters (redrive reads them)
+    subscribes = [*CONSUMES[service], *(t.name for t in topics.values() if t.writer == service
+                                        and t.kind == "dead-letter" and service in t.readers)]
+    builder.topics = topics
     for topic in dict.fromkeys(publishes + subscribes):
         builder.channel(topic)
     for topic in publishes:
@@ -107,13 +111,14 @@ def document(service: str, *, servers: Mapping[str, tuple[str, str]] = DEFAULT_S
 class _Builder:
     def __init__(self, refs: Mapping[Any, dict[str, Any]], senders: Mapping[str, Iterable[str]] | None) -> None:
         self.refs, self.senders = refs, senders
+        self.topics: dict[str, Any] = {}
         self.channels: dict[str, Any] = {}
         self.operations: dict[str, Any] = {}
         self.messages: dict[str, Any] = {}
 
     def channel(self, topic: str) -> None:
-        kind, owner = topic.split(".")[0], topic.split(".")[1]
-        if kind == "integration":
+        kind, owner = self.topics[topic].kind, self.topics[topic].writer
+        if kind == "event":
             names = [self._event_message(model) for model in _events_of(owner)]
             description = f"{owner}'s events, in the Envelope; the key is the client id. Kept forever."
         elif kind == "ingress":
@@ -123,6 +128,10 @@ class _Builder:
                 names.append(self._status_change_message())
             description = (f"What {owner} sends intake; only {owner}'s principal may write it. Kept 30 days. "
                            "The personal part is sealed to intake's key (HPKE, docs/ingress.md).")
+        elif kind == "anchor":
+            names = [self._anchor_message()]
+            description = ("The audit trail's anchors: its head hash signed with Ed25519 by a key the database "
+                           "does not hold. Only audit writes it; audit and operators read it. Kept forever.")
         else:
             names = [self._dead_letter_message()]
             description = (f"Messages {owner} could never apply, unchanged, with the reason in headers. "
@@ -152,7 +161,7 @@ class _Builder:
             "summary": _first_line(model.__doc__),
             "contentType": "application/json",
             "payload": envelope,
-            "examples": [{"name": "example", "summary": "Key: the client id.", "payload": event_example(model)}],
+            "examples": _examples(event_example(model), "Key: the client id."),
             "bindings": {"kafka": {"key": {"type": "string", "format": "uuid",
                                            "description": "The client id."}}},
         }
@@ -168,7 +177,7 @@ class _Builder:
             "description": "`sealed` is the person (PersonalData as UTF-8 JSON) sealed to intake's public key "
                            "(GET /ingress/public-key) with HPKE, info = `ingress:<message_id>`.",
             "contentType": "application/json", "payload": message,
-            "examples": [{"name": "example", "payload": ingress_example("Registration", _example(model))}],
+            "examples": _examples(ingress_example("Registration", _example(model))),
         }
         return name
 
@@ -182,8 +191,7 @@ class _Builder:
             "summary": _first_line(ingress.JobseekerStatusChange.__doc__),
             "description": "`sealed` is SealedIdentity ({\"identity_code\": ...}) sealed like a registration's person.",
             "contentType": "application/json", "payload": message,
-            "examples": [{"name": "example",
-                          "payload": ingress_example(name, _example(ingress.JobseekerStatusChange))}],
+            "examples": _examples(ingress_example(name, _example(ingress.JobseekerStatusChange))),
         }
         return name
 
@@ -200,6 +208,18 @@ class _Builder:
                                        "dlq.content": {"type": "string", "enum": ["dropped"],
                                                        "description": "Present when the payload was dropped."}}},
             "payload": {"description": "The bytes of the message that could not be applied, or empty."},
+        }
+        return name
+
+    def _anchor_message(self) -> str:
+        name = "Anchor"
+        self.messages[name] = {
+            "name": name, "title": "Audit trail anchor",
+            "summary": "`statement` (canonical JSON: format audit-anchor/v1, seq, hash, signed_at) and its "
+                       "Ed25519 `signature` (base64); AUDIT_ANCHOR_VERIFY_KEY verifies it.",
+            "contentType": "application/json",
+            "payload": {"type": "object", "required": ["statement", "signature"], "additionalProperties": False,
+                        "properties": {"statement": {"type": "string"}, "signature": {"type": "string"}}},
         }
         return name
 
@@ -259,9 +279,11 @@ _CLIENT = "0190a6b8-2f3e-7c1a-9b2d-4e5f60718293"
 _EXAMPLE_MESSAGE_ID = "0193e5a0-7d1c-7b6e-9a10-3c4d5e6f7a81"
 
 
-def event_example(model: type[Event]) -> dict[str, Any]:
-    """An Envelope carrying an example of `model` that the model itself accepts."""
+def event_example(model: type[Event]) -> dict[str, Any] | None:
+    """An Envelope carrying an example of `model` that the model itself accepts (None: no example)."""
     payload = _example(model)
+    if payload is None:
+        return None
     return {
         "event_id": "0193e5a0-7d1c-7b6e-9a10-3c4d5e6f7a80", "type": model.TYPE, "schema_version": model.VERSION,
         "occurred_at": "2026-11-30T08:15:00Z", "recorded_at": "2026-11-30T08:15:01Z",
@@ -270,18 +292,35 @@ def event_example(model: type[Event]) -> dict[str, Any]:
     }
 
 
-def ingress_example(type_: str, body: dict[str, Any]) -> dict[str, Any]:
+def _examples(payload: dict[str, Any] | None, summary: str | None = None) -> list[dict[str, Any]]:
+    if payload is None:
+        return []
+    return [{"name": "example", "payload": payload} | ({"summary": summary} if summary else {})]
+
+
+def ingress_example(type_: str, body: dict[str, Any] | None) -> dict[str, Any] | None:
+    if body is None:
+        return None
     return {"message_id": _EXAMPLE_MESSAGE_ID, "type": type_, "version": ingress.INGRESS_VERSION,
             "sent_at": "2026-11-30T09:30:00+02:00", "body": body,
             "sealed": _EXAMPLE_SEALED}
 
 
-def _example(model: type[BaseModel]) -> dict[str, Any]:
-    """An instance of `model` built from its JSON Schema, checked by the model (so its validators agree)."""
+def _example(model: type[BaseModel]) -> dict[str, Any] | None:
+    """An instance of `model` built from its JSON Schema that the model accepts (so its cross-field
+    rules agree): every field first, then the required ones only. None when neither passes, so a new
+    event with rules the schema cannot tell never breaks a service's start; the unit tests demand an
+    example for every event, and `_EXAMPLE_OVERRIDES` supplies what the schema cannot."""
     schemas, refs = _schemas()
-    value = _from_schema(refs[model], schemas) | _EXAMPLE_OVERRIDES.get(model.__name__, {})
-    TypeAdapter(model).validate_python(value)
-    return value
+    overrides = _EXAMPLE_OVERRIDES.get(model.__name__, {})
+    for required_only in (False, True):
+        value = _from_schema(refs[model], schemas, required_only=required_only) | overrides
+        try:
+            TypeAdapter(model).validate_python(value)
+        except ValidationError:
+            continue
+        return value
+    return None
 
 
 _EXAMPLE_OVERRIDES: dict[str, dict[str, Any]] = {
@@ -294,9 +333,10 @@ _PATTERN_CANDIDATES = ("R2", "ab071e7397840b37", "course-101", "fi", "A1", "x1",
 _FORMATS = {"uuid": _CLIENT, "date": "2026-11-02", "date-time": "2026-11-30T08:15:00Z", "email": "name@example.org"}
 
 
-def _from_schema(schema: dict[str, Any], schemas: Mapping[str, Any]) -> Any:  # noqa: PLR0911 - one case per keyword
+def _from_schema(schema: dict[str, Any], schemas: Mapping[str, Any],  # noqa: PLR0911 - one case per keyword
+                 *, required_only: bool = False) -> Any:
     if "$ref" in schema:
-        return _from_schema(schemas[_name(schema)], schemas)
+        return _from_schema(schemas[_name(schema)], schemas, required_only=required_only)
     if "const" in schema:
         return schema["const"]
     if "examples" in schema:
@@ -308,12 +348,15 @@ def _from_schema(schema: dict[str, Any], schemas: Mapping[str, Any]) -> Any:  # 
     for key in ("anyOf", "oneOf"):
         if key in schema:
             options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
-            return _from_schema(options[0], schemas)
+            return _from_schema(options[0], schemas, required_only=required_only)
     kind = schema.get("type")
     if kind == "object":
-        return {name: _from_schema(sub, schemas) for name, sub in schema.get("properties", {}).items()}
+        return {name: _from_schema(sub, schemas, required_only=required_only)
+                for name, sub in schema.get("properties", {}).items()
+                if not required_only or name in schema.get("required", ())}
     if kind == "array":
-        return [_from_schema(schema.get("items", {}), schemas) for _ in range(max(1, schema.get("minItems", 1)))]
+        return [_from_schema(schema.get("items", {}), schemas, required_only=required_only)
+                for _ in range(max(1, schema.get("minItems", 1)))]
     if kind == "string":
         if "pattern" in schema:
             return next(c for c in (*_PATTERN_CANDIDATES, "x" * max(1, schema.get("minLength", 1)))

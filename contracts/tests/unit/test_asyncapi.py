@@ -10,7 +10,8 @@ from contracts.asyncapi import INGRESS_SOURCES, document
 from contracts.envelope import Envelope
 from contracts.ingress import IngressMessage
 from contracts.registry import CATALOGUE
-from contracts.topics import CONSUMES, ORGANISATIONS, PRODUCING_SERVICES, SERVICES, dead_letter_topic, event_topic
+from contracts.topics import CONSUMES, ORGANISATIONS, PRODUCING_SERVICES, SERVICES, all_topics, dead_letter_topic, \
+    event_topic
 
 pytestmark = pytest.mark.unit
 
@@ -25,13 +26,15 @@ def channel(doc: dict, topic: str) -> dict:
 @pytest.mark.parametrize("service", SERVICES)
 def test_lists_every_topic_the_service_writes_and_reads_and_nothing_else(service):
     doc = document(service)
-    written = {event_topic(service)} if service in PRODUCING_SERVICES else set()
-    expected = written | set(CONSUMES[service]) | {dead_letter_topic(service)}
+    written = {t.name for t in all_topics() if t.writer == service}
+    expected = written | set(CONSUMES[service])
 
+    assert dead_letter_topic(service) in written
+    assert (event_topic(service) in written) == (service in PRODUCING_SERVICES)
     assert {c["address"] for c in doc["channels"].values()} == expected
     sends = {doc["channels"][o["channel"]["$ref"].rsplit("/", 1)[1]]["address"]
              for o in doc["operations"].values() if o["action"] == "send"}
-    assert sends == written | {dead_letter_topic(service)}
+    assert sends == written
 
 
 @pytest.mark.parametrize("service", PRODUCING_SERVICES)
@@ -86,3 +89,12 @@ def test_names_scram_sha_512_and_is_deterministic():
 def test_refuses_an_unknown_service():
     with pytest.raises(ValueError, match="unknown service"):
         document("payroll")
+
+
+def test_audit_writes_and_reads_its_anchor_topic():
+    doc = document("audit")
+    [anchors] = [c for c in doc["channels"].values() if c["address"] == "anchor.audit.v1"]
+
+    assert list(anchors["messages"]) == ["Anchor"]
+    actions = {o["action"] for o in doc["operations"].values() if o["channel"]["$ref"].endswith("anchor_audit_v1")}
+    assert actions == {"send", "receive"}

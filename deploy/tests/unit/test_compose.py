@@ -57,7 +57,7 @@ def test_kafka_is_the_official_image_of_the_same_version_started_from_the_shared
 def test_it_has_postgresql_a_mail_catcher_and_the_shared_provisioning(compose):
     names = set(compose["services"])
 
-    assert {"postgres", "mailcatcher", "init", "provision", "kafka", *SERVICES} == names
+    assert {"postgres", "mailcatcher", "smsgateway", "init", "provision", "kafka", *SERVICES} == names
     assert compose["services"]["provision"]["command"][:4] == ["python", "-m", "deploy", "provision"]
 
 

@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, Field
 from contracts.events.base import Event
 from contracts.vocabulary import Code, LanguageCode, Service
 
-Channel = Literal["email", "sms"]
+Channel = Literal["email", "sms", "letter"]
+"""How a message reaches the client; a letter is a PDF the home municipality prints and posts."""
 
 
 class NotificationEvent(Event):
@@ -57,4 +58,17 @@ class NotificationFailed(NotificationEvent):
     final: bool
 
 
-EVENTS: tuple[type[Event], ...] = (NotificationSent, NotificationFailed)
+class NotificationDelivered(NotificationEvent):
+    """The provider reported the message delivered to the client's device (an SMS delivery receipt)."""
+
+    TYPE: ClassVar[str] = "NotificationDelivered"
+    VERSION: ClassVar[int] = 1
+
+    notification_id: UUID
+    channel: Channel
+    template_code: Code
+    language: LanguageCode
+    delivered_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (NotificationSent, NotificationFailed, NotificationDelivered)

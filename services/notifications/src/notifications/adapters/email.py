@@ -1,0 +1,66 @@
+"""E-mail over a real SMTP conversation (aiosmtplib): UTF-8, a plain-text and an HTML part, and a
+Message-ID derived from the notification id.
+
+What SMTP guarantees: once the server answers 250 to the end of DATA it has taken responsibility
+for the message. What it cannot: if the connection drops (or this process dies) after the server
+took the message but before we recorded that, we cannot know whether it was taken, so the retry
+sends it again with the same Message-ID. Mail stores and clients commonly drop a second copy with
+the same Message-ID, but SMTP itself promises nothing: e-mail is at-least-once, with duplicates
+limited to that window.
+"""
+
+from __future__ import annotations
+
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from uuid import UUID
+
+import aiosmtplib
+
+from notifications.adapters.errors import SendFailed
+from notifications.domain.templates import Rendered
+
+
+def message_id(notification_id: UUID, domain: str) -> str:
+    return f"<{notification_id}@{domain}>"
+
+
+def build(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, domain: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = rendered.subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id(notification_id, domain)
+    msg.set_content(rendered.text, charset="utf-8")
+    msg.add_alternative(rendered.html(), subtype="html", charset="utf-8")
+    msg["Content-Language"] = rendered.language  # after the parts: they would take Content-* headers along
+    return msg
+
+
+class SmtpSender:
+    def __init__(self, *, host: str, port: int, starttls: bool, username: str, password: str,
+                 timeout: float) -> None:
+        self.host, self.port, self.starttls = host, port, starttls
+        self.username, self.password, self.timeout = username, password, timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        """Returns when the server accepted the message; raises `SendFailed` otherwise."""
+        try:
+            await aiosmtplib.send(
+                message, hostname=self.host, port=self.port, timeout=self.timeout,
+                start_tls=self.starttls,
+                username=self.username or None, password=self.password or None,
+                tls_context=ssl.create_default_context() if self.starttls else None)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({e.code for e in exc.recipients})
+            permanent = all(500 <= c < 600 for c in codes)
+            raise SendFailed("rejected_by_provider" if permanent else "provider_unavailable",
+                             f"recipient refused ({codes})", permanent=permanent) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.code < 600 and exc.code not in (530, 535)  # auth problems are ours to fix
+            raise SendFailed("rejected_by_provider" if permanent else "provider_unavailable",
+                             f"SMTP {exc.code}", permanent=permanent) from None
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            raise SendFailed("provider_unavailable", type(exc).__name__, permanent=False) from None
