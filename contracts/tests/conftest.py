@@ -232,6 +232,13 @@ _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
         "attempts": 3,
         "final": False,
     },
+    ("NotificationDelivered", 1): lambda: {
+        "notification_id": uuid4(),
+        "channel": "sms",
+        "template_code": "interview_invitation",
+        "language": "ar",
+        "delivered_at": datetime(2025, 4, 1, 12, 1, tzinfo=UTC),
+    },
     ("DeadLetterRedriven", 1): lambda: {
         "dead_letter_topic": "deadletter.planning.v1",
         "dead_letter_partition": 0,
@@ -242,13 +249,6 @@ _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
         "consumer": "planning.clients",
         "outcome": "applied",
         "redrives": 1,
-    },
-    ("NotificationDelivered", 1): lambda: {
-        "notification_id": uuid4(),
-        "channel": "sms",
-        "template_code": "interview_invitation",
-        "language": "ar",
-        "delivered_at": datetime(2025, 4, 1, 12, 1, tzinfo=UTC),
     },
 }
 

@@ -24,6 +24,8 @@ class ServiceInfo:
     start_dates: tuple[date, ...] = ()
     continuous: bool = False
     target_groups: tuple[str, ...] = ()
+    kind: str = ""
+    """guidance's kind of service (`integration_training`, ...): the label for a code the guide lacks."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def service_from_row(row: Mapping[str, Any]) -> ServiceInfo:
         languages=tuple(row.get("languages") or ()),
         pace=tuple([row["pace"]] if isinstance(row.get("pace"), str) else row.get("pace") or ()),
         start_dates=tuple(sorted(_day(d) for d in starts)), continuous=bool(row.get("continuous", not starts)),
-        target_groups=tuple(row.get("target_groups") or ()))
+        target_groups=tuple(row.get("target_groups") or ()), kind=str(row.get("kind") or ""))
 
 
 def hours_from_row(row: Mapping[str, Any]) -> OpeningHours:
@@ -108,15 +110,15 @@ PROGRAMME_SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("basic_education_adults", "kanneljarvi", ("kanneljarvi",), ("fi",), start_dates=(date(2026, 8, 10),)),
     ServiceInfo("toisto_group", "employment_region", ("karis",), ("fi",), continuous=True),
     ServiceInfo("language_cafe", "volunteers", ("ekenas", "karis"), ("fi", "sv"), continuous=True),
-    ServiceInfo("guidance_and_counselling", "raseborg", ("karis", "hanko", "ekenas", "inkoo"),
+    ServiceInfo("guidance_and_counselling", "raseborg", ("karis", "hango", "ekenas", "inga"),
                 ("sv", "fi", "en"), continuous=True),
 )
 
 PROGRAMME_HOURS: tuple[OpeningHours, ...] = (
     OpeningHours("karis", "drop_in", 2, time(12, 30), time(15, 30)),
     OpeningHours("karis", "drop_in", 4, time(12, 30), time(15, 30)),
-    OpeningHours("hanko", "drop_in", 3, time(12, 30), time(15, 0)),
+    OpeningHours("hango", "drop_in", 3, time(12, 30), time(15, 0)),
     OpeningHours("ekenas", "appointment", 1, time(9, 0), time(15, 0)),
-    OpeningHours("hanko", "appointment", 5, time(9, 0), time(12, 0)),
-    OpeningHours("inkoo", "appointment", 3, time(9, 0), time(12, 0)),
+    OpeningHours("hango", "appointment", 5, time(9, 0), time(12, 0)),
+    OpeningHours("inga", "appointment", 3, time(9, 0), time(12, 0)),
 )

@@ -6,6 +6,7 @@ language (/guide/sv/help); /guide/ sends the reader to the first choice of their
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,25 @@ NAV = ("home", "help", "responsibility", "plan", "studies", "rights", "contact")
 _SLUGS = {"home": "", **{page: page for page in NAV if page != "home"}}
 
 
-def _label(_: i18n.Translator, prefix: str, code: str) -> str:
-    return _(f"{prefix}.{code}") if _.has(f"{prefix}.{code}") else code
+def readable(code: str) -> str:
+    """A code as words, for a code the catalogues have no label for: `mbi-hango` -> "Mbi hango"."""
+    words = " ".join(re.split(r"[._\-\s]+", code)).strip()
+    return words[:1].upper() + words[1:] if words else "–"
+
+
+def _label(_: i18n.Translator, prefix: str, code: str, kind: str = "") -> str:
+    """The label of a catalogue code in the page's language. A code guidance added after the catalogues
+    were written falls back to the label of its dotted parent (`integration_training.karis.sv` ->
+    `integration_training.karis` -> `integration_training`), then to that of its kind (`kind.<kind>`),
+    then to the same in English, and only then to its words; never to the raw code."""
+    parts = code.split(".")
+    keys = [f"{prefix}.{'.'.join(parts[:n])}" for n in range(len(parts), 0, -1)]
+    keys += [f"kind.{kind}"] if kind else []
+    for translator in (_, i18n.Translator("en")):
+        for key in keys:
+            if translator.has(key):
+                return translator(key)
+    return readable(code)
 
 
 def _language_name(language: str, code: str) -> str:
@@ -61,7 +79,7 @@ def _service_rows(services: list[ServiceInfo], language: str, _: i18n.Translator
             starts = _("studies.continuous")
         else:
             starts = ", ".join(format_date(d, "medium", locale=language) for d in s.start_dates)
-        rows.append({"name": _label(_, "service", s.code), "provider": _label(_, "provider", s.provider),
+        rows.append({"name": _label(_, "service", s.code, s.kind), "provider": _label(_, "provider", s.provider),
                      "places": ", ".join(_label(_, "place", p) for p in s.places),
                      "languages": ", ".join(_language_name(language, code) for code in s.languages),
                      "pace": ", ".join(_label(_, "pace", p) for p in s.pace) or "–", "starts": starts})

@@ -5,8 +5,10 @@ not act is refused without anything being half-applied."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 from uuid import UUID
 
 import asyncpg
@@ -37,8 +39,10 @@ COMPETENCE = {"education_level": "upper_secondary", "work_experience_fields": ["
 
 
 def audit_settings(infra) -> tuple[AuditSettings, dict[str, str]]:
+    """Audit's settings read from its environment, as the service reads them (JSON values included)."""
     env = infra.service_env("audit", free_port())
-    return AuditSettings(**{k.removeprefix("AUDIT_").lower(): v for k, v in env.items()}), env
+    with patch.dict(os.environ, env):
+        return AuditSettings(), env
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`python -m audit [serve | verify | tail | redrive]`: parse the command line and hand over; no rules here."""
+"""`python -m audit [serve | verify | tail | credentials | console-login | redrive]`: parse the command line and hand over; no rules here."""
 
 from __future__ import annotations
 

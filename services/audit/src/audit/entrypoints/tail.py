@@ -35,7 +35,8 @@ async def follow(conn: asyncpg.Connection, options: TailOptions, stop: asyncio.E
                  write: Callable[[str], None]) -> int:
     """Write records as they are appended until `stop` is set, the limit is reached or, with
     `once`, the end is reached; returns how many were written."""
-    next_seq = options.from_seq or max(1, (await trail_store.read_head(conn)).seq - BACKLOG + 1)
+    head = await trail_store.read_head(conn)
+    next_seq = options.from_seq or max(1, (head.seq if head is not None else 0) - BACKLOG + 1)
     written = 0
     while not stop.is_set():
         want = BATCH if options.limit is None else min(BATCH, options.limit - written)

@@ -39,7 +39,8 @@ async def verify_all(conn: asyncpg.Connection, anchor_messages: list[bytes] | No
     `anchor_messages` None means the anchor topic could not be read: the chain is still checked and
     the result says the anchors were not."""
     chain = await verify_trail(conn)
-    head = (await trail_store.read_head(conn)).seq
+    found_head = await trail_store.read_head(conn)
+    head = found_head.seq if found_head is not None else chain.verified  # a missing head is reported by the chain
     if chain.broken is not None or anchor_messages is None or not verify_b64:
         problem = None if chain.broken is not None else (
             "no anchor key configured (AUDIT_ANCHOR_VERIFY_KEY)" if not verify_b64 else "the anchor topic could not be read")
@@ -73,7 +74,7 @@ async def anchor_head(pool: asyncpg.Pool, publish: Callable[[bytes], Awaitable[N
     """Sign and publish the head when it moved since `last`; returns the seq anchored (or `last`)."""
     async with pool.acquire() as conn:
         head = await trail_store.read_head(conn)
-    if head.seq == 0 or head.seq == last:
+    if head is None or head.seq == 0 or head.seq == last:  # no head row: verify reports it; nothing to sign
         return last
     await publish(sign(Anchor(head.seq, head.hash, now), signing_key(signing_b64)))
     log.info("trail head anchored", seq=head.seq)

@@ -117,6 +117,8 @@ TRIGGERS: tuple[Trigger, ...] = (
             subject="referral_id"),
     Trigger("ReferralAccepted", "referral_accepted", ("email", "sms"), params=("starts_on",),
             subject="referral_id"),
+    Trigger("ReferralWaitlisted", "referral_waitlisted", ("email", "sms"),
+            params=("queue_position", "expected_start"), subject="referral_id"),
     # Deadlines that concern the client: the last day for a plan (R11), 60 days ahead, unless a plan came.
     Trigger("ClientRegistered", "plan_window_ending", ("email", "sms"),
             when={"state": frozenset({"to_be_assessed"})}, params=("window_ends_on",),
