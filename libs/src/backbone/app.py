@@ -13,7 +13,7 @@ was never committed, and the relay's cursor moves only after Kafka acknowledged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,8 @@ from backbone.redrive import DeadLetterNotFound, NotRedrivable, RedriveUnavailab
 from backbone.relay import Relay
 from backbone.scheduler import Scheduled, run_periodically
 from backbone.settings import ServiceSettings
-from contracts.topics import PRODUCING_SERVICES, dead_letter_topic, event_topic
+from contracts.asyncapi import document as asyncapi_document
+from contracts.topics import PRODUCING_SERVICES, SERVICES, dead_letter_topic, event_topic
 
 RUNTIME_MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -87,9 +88,11 @@ def create_service_app(
     on_shutdown: Hook | None = None,
     parts: Sequence[Path] = (),
     jobs: Sequence[Scheduled] = (),
+    asyncapi: Mapping[str, Any] | None = None,
 ) -> tuple[FastAPI, ServiceContext]:
     """`parts`: folders of `backbone.parts` whose tables the service uses (client keys, client view);
-    `jobs`: periodic jobs, run under an advisory lock so two instances never run one at once."""
+    `jobs`: periodic jobs, run under an advisory lock so two instances never run one at once;
+    `asyncapi`: the service's AsyncAPI document, by default `contracts.asyncapi.document` of the service."""
     log = structlog.get_logger().bind(service=settings.service_name)
     ctx: ServiceContext
 
@@ -131,9 +134,11 @@ def create_service_app(
     )
     ctx = ServiceContext(settings=settings, router=router, subscriptions=tuple(subscriptions), on_startup=on_startup)
     app = FastAPI(title=title, docs_url=None, redoc_url=None)  # include_router merges the router's lifespan
-    docs.install(app, title=title)  # /docs, /redoc, /asyncapi with their assets from the service itself
+    if asyncapi is None and settings.service_name in SERVICES:
+        asyncapi = asyncapi_document(settings.service_name, title=title)
+    docs.install(app, title=title, asyncapi=asyncapi)  # /docs, /redoc, /asyncapi with assets from the service
     app.include_router(router)
-    docs.strip_faststream_pages(router)
+    docs.strip_faststream_pages(router, own_document=asyncapi is not None)
     app.state.context = ctx
 
     @app.get("/healthz", tags=["operations"])

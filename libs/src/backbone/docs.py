@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import html
 from importlib.resources import files
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from asyncapi_viewer import assets as viewer
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
 SWAGGER_STATIC = Path(str(files("fastapi_offline") / "static"))
@@ -27,8 +28,10 @@ VIEWER_ASSETS = "/static/asyncapi"
 ASYNCAPI = "/asyncapi"
 
 
-def install(app: FastAPI, *, title: str) -> None:
-    """Serve the documentation pages from the service (with `strip_faststream_pages` on its router)."""
+def install(app: FastAPI, *, title: str, asyncapi: Mapping[str, Any] | None = None) -> None:
+    """Serve the documentation pages from the service (with `strip_faststream_pages` on its router).
+    `asyncapi`: the service's AsyncAPI document (`contracts.asyncapi`), served at `/asyncapi.json`
+    instead of FastStream's, which knows only the FastStream publishers and subscribers."""
     app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_STATIC), name="docs-assets")
     app.mount(VIEWER_ASSETS, StaticFiles(directory=viewer.STATIC_DIR), name="asyncapi-assets")
 
@@ -49,18 +52,27 @@ def install(app: FastAPI, *, title: str) -> None:
     page = _asyncapi_page(title)
 
     @app.get(ASYNCAPI, include_in_schema=False)
-    async def asyncapi() -> HTMLResponse:
+    async def asyncapi_page() -> HTMLResponse:
         return HTMLResponse(page)
 
+    if asyncapi is not None:
+        document = dict(asyncapi)
 
-def strip_faststream_pages(router: Any) -> None:
+        @app.get(f"{ASYNCAPI}.json", include_in_schema=False)
+        async def asyncapi_json() -> JSONResponse:
+            return JSONResponse(document)
+
+
+def strip_faststream_pages(router: Any, *, own_document: bool = False) -> None:
     """Drop FastStream's CDN page for `/asyncapi` and its try-it-out publisher from the docs routes
-    the KafkaRouter adds to the app at start-up; keep its `/asyncapi.json` and `/asyncapi.yaml`."""
+    the KafkaRouter adds to the app at start-up; keep its `/asyncapi.json` and `/asyncapi.yaml` unless
+    the service serves its own document (`own_document`), which then is the only one."""
     docs_router = getattr(router, "docs_router", None)
     if docs_router is None:
         return
     docs_router.routes[:] = [r for r in docs_router.routes
-                             if not (r.path == ASYNCAPI or r.path.startswith(f"{ASYNCAPI}/try"))]
+                             if not (r.path == ASYNCAPI or r.path.startswith(f"{ASYNCAPI}/try")
+                                     or (own_document and r.path.startswith(f"{ASYNCAPI}.")))]
 
 
 def _asyncapi_page(title: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from fastapi import FastAPI
@@ -20,6 +20,7 @@ from backbone.app import ServiceContext, create_service_app
 from backbone.clock import SystemClock
 from backbone.scheduler import Scheduled
 from backbone.workdays import WorkingDays
+from contracts import asyncapi
 from contracts.envelope import Envelope
 from contracts.events.intake import EVENTS
 from contracts.topics import event_topic
@@ -28,6 +29,7 @@ from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
 from intake.config import IntakeSettings
 from intake.domain.agreements import default_agreement_book
+from intake.domain import sources
 from intake.domain.client import Policy
 from intake.entrypoints import http, ingress
 from intake.entrypoints.dependencies import Services
@@ -81,6 +83,7 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
                                   subscriptions=[ingress.subscription(deps, keys, ingress_keys,
                                                                       ready=erasures_reapplied)],
                                   jobs=[Scheduled("intake.jobs", settings.retention_check_interval_s, jobs)],
+                                  asyncapi=asyncapi_document(),
                                   on_startup=reapply_erasures)
     holder["ctx"] = ctx
     app.description = ("Registers clients from every source, decides eligibility and responsibility, keeps the "
@@ -104,6 +107,11 @@ async def run_jobs(deps: handlers.Deps) -> None:
     await handlers.review_responsibilities(deps)
     await handlers.accept_unopposed_claims(deps)
     await handlers.forget_idempotency_keys(deps)
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """Intake's AsyncAPI document, each ingress channel listing what its organisation may send."""
+    return asyncapi.document("intake", title="Intake", senders=sources.SENDERS)
 
 
 def declare_publications(router: KafkaRouter) -> None:

@@ -441,6 +441,10 @@ class TestReadingAndKafka:
         key = (await http.get("/ingress/public-key")).json()
 
         assert len(key["key_id"]) == 16 and key["public_key"]
+        assert key["suite"] == {"standard": "HPKE, RFC 9180", "mode": "base", "kem": "DHKEM(X25519, HKDF-SHA256)",
+                                "kem_id": 0x20, "kdf": "HKDF-SHA256", "kdf_id": 1, "aead": "AES-256-GCM",
+                                "aead_id": 2}
+        assert key["token"].startswith("v2.<key_id>.") and key["context"] == "ingress:<message_id>"
 
 
 class TestDemoSeeder:

@@ -92,6 +92,18 @@ class TestFromTheRightPrincipal:
         for value in (person.name, person.identity_code, person.email, person.phone):
             assert value not in record.value.decode()
 
+    async def test_a_legacy_v1_seal_still_registers_during_the_30_days_it_is_read(self, infra, intake_url,
+                                                                                 intake_db, public_key):
+        msg = message(public_key, body=facts("kela_notification"), sealed=person_json(invent()))
+        legacy = msg.model_copy(update={"sealed": sealing.seal_v1(
+            public_key, json.dumps(person_json(invent())).encode(), context=sealing_context(msg.message_id))})
+        assert msg.sealed.startswith("v2.") and legacy.sealed.startswith("v1.")
+
+        await send(infra, "kela", ingress_topic("kela"), legacy.to_bytes())
+
+        [registered] = await events_of(intake_db, legacy.message_id)
+        assert registered.type == "ClientRegistered"
+
     async def test_a_message_delivered_twice_is_applied_once(self, infra, intake_url, intake_db, public_key):
         msg = message(public_key, body=facts("refugee_placement"), sealed=person_json(invent()))
 

@@ -262,7 +262,9 @@ class StreamEntryOut(BaseModel):
 
 
 class IngressKey(BaseModel):
-    key_id: str
+    key_id: str = Field(description="Hex of the first 8 bytes of SHA-256 of the raw public key; the token names it.")
     public_key: str = Field(description="Base64 of the raw 32-byte X25519 public key.")
     algorithm: str
-    context: str
+    suite: dict[str, str | int] = Field(description="The HPKE suite (RFC 9180) to seal with, with its identifiers.")
+    token: str = Field(description="The format of `sealed`.")
+    context: str = Field(description="HPKE `info`: the UTF-8 bytes of this string with the message id filled in.")

@@ -109,5 +109,8 @@ async def ingress_public_key(deps: Deps) -> IngressKey:
     """The key organisations seal personal data to before putting it on their ingress topic."""
     key = sealing.public_key(deps.ingress_private_keys[0])
     return IngressKey(key_id=sealing.key_id(key), public_key=key,
-                      algorithm="X25519 + HKDF-SHA256 + AES-256-GCM (contracts.sealing, v1)",
+                      algorithm="HPKE base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM "
+                                f"(RFC 9180; contracts.sealing, {sealing.VERSION})",
+                      suite=sealing.SUITE_DESCRIPTION,
+                      token=f"{sealing.VERSION}.<key_id>.<base64url without padding of enc || ciphertext>",
                       context="ingress:<message_id>")
