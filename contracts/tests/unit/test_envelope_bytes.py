@@ -88,6 +88,14 @@ class TestWrapGuards:
             Envelope.wrap(make_event("PlanExtended"), producer=producer, organisation="raseborg", actor="system",
                           client_id=uuid4(), correlation_id=uuid4())
 
+    @pytest.mark.parametrize("producer", ["planning", "notifications", "guidance", "assessment"])
+    def test_a_producer_whose_name_sorts_after_the_owner_is_refused(self, make_event, producer):
+        event = make_event("ClientRegistered")
+
+        with pytest.raises(InvalidEnvelope, match=f"^ClientRegistered is published by intake, not by {producer}$"):
+            Envelope.wrap(event, producer=producer, organisation="raseborg", actor="system",
+                          client_id=event.client_id, correlation_id=uuid4())
+
     def test_the_same_client_id_in_another_object_is_the_same_client(self, make_event):
         event = make_event("ClientRegistered")
         same = UUID(str(event.client_id))
