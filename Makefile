@@ -7,7 +7,7 @@ SERVICES := intake assessment planning guidance notifications audit
 PACKAGES := contracts libs $(addprefix services/,$(SERVICES)) guide
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench clean mail
+.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench mutate clean mail
 
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
@@ -55,6 +55,9 @@ $(VENV)/.installed: $(INSTALL_INPUTS)
 
 schemas: venv ## JSON Schemas of every event and the AsyncAPI document of every service, in schemas-out/
 	$(PY) scripts/export_schemas.py schemas-out
+
+mutate: venv ## mutation testing of the pure rule modules (mutate/modules.toml); prints a score per module
+	$(PY) mutate/run.py $(MODULES)
 
 bench: venv ## benchmarks on their own local deployment (started if needed); prints one table
 	$(PY) -m bench.run

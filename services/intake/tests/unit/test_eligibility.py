@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
 
-from intake.domain.eligibility import PersonFacts, decide_eligibility
+from contracts.vocabulary import TargetGroup
+from intake.domain.eligibility import WINDOW_YEARS, PersonFacts, decide_eligibility, window_ends_on
 
 pytestmark = pytest.mark.unit
 
@@ -21,7 +23,7 @@ def test_R1_guidance_is_available_to_someone_in_no_target_group():
     eligibility = decide_eligibility(facts(target_groups=()), date(2025, 1, 1))
 
     assert eligibility.state == "guidance_only"
-    assert eligibility.guidance_available
+    assert eligibility.guidance_available is True
     assert eligibility.reason == ("no_qualifying_target_group", "R2")
     assert "R1" in eligibility.rules_applied
 
@@ -29,7 +31,7 @@ def test_R1_guidance_is_available_to_someone_in_no_target_group():
 def test_R1_guidance_stays_available_after_the_window():
     eligibility = decide_eligibility(facts(), date(2030, 1, 1))
 
-    assert eligibility.guidance_available
+    assert eligibility.guidance_available is True
 
 
 def test_R2_a_person_in_a_target_group_within_the_window_is_to_be_assessed():
@@ -95,3 +97,47 @@ def test_R3_a_trafficking_victim_within_the_window_is_assessed_under_R2():
     eligibility = decide_eligibility(facts(target_groups=("trafficking_victim",)), date(2025, 1, 1))
 
     assert eligibility.reason == ("target_group_within_window", "R2")
+
+
+class TestPersonFacts:
+    def test_target_groups_become_codes_without_repeats_in_first_seen_order(self):
+        person = PersonFacts(first_permit_date=date(2024, 6, 1),
+                             target_groups=["social_assistance", "international_protection", "social_assistance"])
+
+        assert person.target_groups == (TargetGroup.SOCIAL_ASSISTANCE, TargetGroup.INTERNATIONAL_PROTECTION)
+        assert all(type(group) is TargetGroup for group in person.target_groups)
+
+    def test_an_unknown_target_group_code_is_refused(self):
+        with pytest.raises(ValueError, match="not_a_group"):
+            PersonFacts(first_permit_date=date(2024, 6, 1), target_groups=["not_a_group"])
+
+    def test_R2_by_default_a_person_is_not_under_23_so_an_unaccompanied_minor_alone_does_not_qualify(self):
+        person = PersonFacts(first_permit_date=date(2024, 6, 1), target_groups=["unaccompanied_minor"])
+
+        assert person.under_23 is False
+        assert person.moved_on is None
+        assert person.qualifying_groups() == ()
+        assert decide_eligibility(person, date(2025, 1, 1)).state == "guidance_only"
+
+    def test_R2_under_23_an_unaccompanied_minor_qualifies(self):
+        person = PersonFacts(first_permit_date=date(2024, 6, 1), target_groups=["unaccompanied_minor"], under_23=True)
+
+        assert person.qualifying_groups() == (TargetGroup.UNACCOMPANIED_MINOR,)
+
+
+def test_R2_the_window_is_exactly_three_years():
+    assert WINDOW_YEARS == 3
+    assert window_ends_on(date(2024, 6, 1)) == date(2027, 6, 1)
+    assert window_ends_on(date(2024, 2, 29)) == date(2027, 2, 28)
+    assert window_ends_on(date(2023, 2, 28)) == date(2026, 2, 28)
+    assert window_ends_on(date(2025, 3, 1)) == date(2028, 3, 1)
+
+
+def test_facts_and_decisions_are_frozen_values():
+    person = PersonFacts(first_permit_date=date(2024, 6, 1), target_groups=["social_assistance"])
+    decision = decide_eligibility(person, date(2025, 1, 1))
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        person.under_23 = True  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.state = "guidance_only"  # type: ignore[misc]

@@ -22,22 +22,39 @@ people = st.builds(PersonFacts, first_permit_date=days, target_groups=groups, un
 municipalities = st.sampled_from(Municipality)
 
 
-@given(person=people, day=days)
-def test_R2_never_to_be_assessed_without_a_qualifying_target_group(person, day):
-    eligibility = decide_eligibility(person, day)
-
-    if eligibility.state == "to_be_assessed":
-        assert person.target_groups
-        assert set(person.target_groups) - (set() if person.under_23 else {TargetGroup.UNACCOMPANIED_MINOR})
+def qualifying(person: PersonFacts) -> set[TargetGroup]:
+    return set(person.target_groups) - (set() if person.under_23 else {TargetGroup.UNACCOMPANIED_MINOR})
 
 
 @given(person=people, day=days)
-def test_R2_R3_never_to_be_assessed_after_the_window_unless_a_trafficking_victim(person, day):
+def test_R2_R3_to_be_assessed_exactly_with_a_qualifying_group_within_the_window_or_as_a_trafficking_victim(person, day):
+    groups, within = qualifying(person), day <= window_ends_on(person.first_permit_date)
+
     eligibility = decide_eligibility(person, day)
 
-    if day > window_ends_on(person.first_permit_date) and eligibility.state == "to_be_assessed":
-        assert TargetGroup.TRAFFICKING_VICTIM in person.target_groups
-        assert eligibility.reason == ("trafficking_victim_after_window", "R3")
+    expected = bool(groups) and (within or TargetGroup.TRAFFICKING_VICTIM in groups)
+    assert (eligibility.state == "to_be_assessed") is expected
+    assert eligibility.state == ("to_be_assessed" if expected else "guidance_only")
+
+
+@given(person=people, day=days)
+def test_R2_R3_every_decision_names_its_reason_and_rule(person, day):
+    groups, within = qualifying(person), day <= window_ends_on(person.first_permit_date)
+
+    eligibility = decide_eligibility(person, day)
+
+    if not groups:
+        expected = ("no_qualifying_target_group", "R2")
+    elif within:
+        expected = ("target_group_within_window", "R2")
+    elif TargetGroup.TRAFFICKING_VICTIM in groups:
+        expected = ("trafficking_victim_after_window", "R3")
+    else:
+        expected = ("window_expired", "R2")
+    assert eligibility.reason == expected
+    assert eligibility.qualifying_groups == tuple(g for g in person.target_groups if g in groups)
+    assert eligibility.rules_applied == (("R1", "R2", "R3") if TargetGroup.TRAFFICKING_VICTIM in groups
+                                         else ("R1", "R2"))
 
 
 @given(person=people, day=days)
@@ -52,7 +69,7 @@ def test_R2_the_moving_date_never_decides(person, day):
 def test_R1_guidance_is_always_available(person, day):
     eligibility = decide_eligibility(person, day)
 
-    assert eligibility.guidance_available
+    assert eligibility.guidance_available is True
     assert "R1" in eligibility.rules_applied
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
 
+from contracts.vocabulary import TargetGroup
 from intake.domain.agreements import default_agreement_book
 from intake.domain.responsibility import (
     Circumstances,
@@ -112,3 +114,71 @@ def test_R6_luvn_need_not_take_part_for_other_groups(groups):
 
 def test_R6_luvn_takes_part_for_anyone_else_whose_services_need_coordinating():
     assert luvn_participation_required(["home_care_allowance"], coordination_needed=True)
+
+
+@pytest.mark.parametrize(("jobseeker", "municipality", "expected"), [
+    (True, "raseborg", ("employment-region", "R5", "registered_jobseeker")),
+    (False, "raseborg", ("raseborg", "R5", "own_municipal_services")),
+    (False, "hango", ("raseborg", "R5", "service_agreement")),
+    (False, "inga", ("inga", "R5", "own_municipal_services")),
+])
+def test_R5_every_path_names_the_rule_and_its_reason(jobseeker, municipality, expected):
+    responsibility = responsible_organisation(jobseeker, municipality, DAY, BOOK)
+
+    assert (responsibility.organisation, responsibility.rule, responsibility.reason) == expected
+
+
+def test_R5_every_handover_names_the_rule():
+    moves = [(Circumstances(False, "inga", DAY), Circumstances(True, "inga", DAY)),
+             (Circumstances(True, "hango", DAY), Circumstances(False, "hango", DAY)),
+             (Circumstances(False, "hango", DAY), Circumstances(False, "inga", DAY))]
+
+    changes = [responsibility_change(before, after, book=BOOK) for before, after in moves]
+
+    assert [change.rule for change in changes] == ["R5", "R5", "R5"]
+
+
+def test_R5_when_status_and_municipality_change_at_once_the_status_is_the_reason():
+    change = responsibility_change(Circumstances(True, "hango", DAY), Circumstances(False, "inga", DAY), book=BOOK)
+
+    assert (change.to_organisation, change.reason) == ("inga", "no_longer_registered_jobseeker")
+
+
+def test_R6_coordination_is_not_needed_by_default_and_groups_may_be_codes_or_strings():
+    assert luvn_participation_required(["home_care_allowance"]) is False
+    assert luvn_participation_required([TargetGroup.SOCIAL_ASSISTANCE]) is True
+    assert luvn_participation_required([], coordination_needed=True) is True
+
+
+def test_R5_moving_from_inkoo_to_hanko_is_named_a_move():
+    change = responsibility_change(Circumstances(False, "inga", DAY), Circumstances(False, "hango", DAY), book=BOOK)
+
+    assert (change.from_organisation, change.to_organisation) == ("inga", "raseborg")
+    assert change.reason == "moved_to_another_municipality"
+
+
+def test_R5_the_same_municipality_read_at_run_time_is_not_a_move():
+    book = default_agreement_book(inga_status="in_force", inga_from=date(2026, 5, 1))
+    before, after = "".join(["in", "ga"]), "".join(["in", "ga"])  # equal strings, not the same objects
+
+    change = responsibility_change(Circumstances(False, before, date(2026, 4, 30)),
+                                   Circumstances(False, after, date(2026, 5, 1)), book=book)
+
+    assert change.reason == "service_agreement_changed"
+
+
+def test_the_book_and_the_coordination_flag_are_named_never_positional():
+    with pytest.raises(TypeError):
+        responsibility_change(Circumstances(False, "inga", DAY), Circumstances(True, "inga", DAY), BOOK)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        luvn_participation_required(["home_care_allowance"], True)  # type: ignore[misc]
+
+
+def test_decisions_and_circumstances_are_frozen_values():
+    circumstances = Circumstances(False, "inga", DAY)
+    decision = responsible_organisation(False, "inga", DAY, BOOK)
+    change = responsibility_change(circumstances, Circumstances(True, "inga", DAY), book=BOOK)
+
+    for value, name in ((circumstances, "day"), (decision, "rule"), (change, "rule")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, None)
