@@ -54,7 +54,7 @@ def dead_letter_topic(service: str) -> str:
 CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": tuple(ingress_topic(org) for org in ORGANISATIONS),
     "assessment": (event_topic("intake"),),
-    "planning": (event_topic("intake"), event_topic("assessment")),
+    "planning": (event_topic("intake"), event_topic("assessment"), event_topic("guidance")),
     "guidance": (event_topic("intake"), event_topic("planning")),
     "notifications": tuple(event_topic(s) for s in ("intake", "assessment", "planning", "guidance")),
     "audit": tuple(event_topic(s) for s in PRODUCING_SERVICES)
