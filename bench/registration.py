@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import asyncpg
 from backbone import db
 from contracts.ingress import REGISTRATION, PersonalData
-from intake.adapters.clock import SystemClock
+from backbone.clock import SystemClock
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
 from intake.bootstrap import MIGRATIONS

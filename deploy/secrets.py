@@ -33,6 +33,17 @@ def add_intake_keys(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]
     return data
 
 
+VAULT_SERVICES = ("assessment", "planning", "guidance")
+"""Services that keep free text about clients, encrypted per client under their own master keyring."""
+
+
+def add_vault_keys(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Add, in place, the master keyring of each service in VAULT_SERVICES that lacks one (never replaced)."""
+    for service in VAULT_SERVICES:
+        data.setdefault(service, {}).setdefault("vault_master_keys", f"k1:{_key()}")
+    return data
+
+
 def load_or_create(path: Path) -> dict[str, dict[str, str]]:
     """Return {"kafka": {principal: pw}, "postgres": {role: pw}, "intake": {setting: key}}, adding any missing.
 
@@ -47,6 +58,7 @@ def load_or_create(path: Path) -> dict[str, dict[str, str]]:
     for name in ("postgres", *SERVICES):
         pg.setdefault(name, _new())
     add_intake_keys(data)
+    add_vault_keys(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True))

@@ -28,6 +28,7 @@ from backbone import db
 from backbone.inbox import InboxConsumer, Subscription
 from backbone.kafka import aiokafka_kwargs, faststream_security, wait_for_kafka
 from backbone.relay import Relay
+from backbone.scheduler import Scheduled, run_periodically
 from backbone.settings import ServiceSettings
 from contracts.topics import PRODUCING_SERVICES, dead_letter_topic, event_topic
 
@@ -59,7 +60,11 @@ def create_service_app(
     subscriptions: Sequence[Subscription] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
+    parts: Sequence[Path] = (),
+    jobs: Sequence[Scheduled] = (),
 ) -> tuple[FastAPI, ServiceContext]:
+    """`parts`: folders of `backbone.parts` whose tables the service uses (client keys, client view);
+    `jobs`: periodic jobs, run under an advisory lock so two instances never run one at once."""
     log = structlog.get_logger().bind(service=settings.service_name)
     ctx: ServiceContext
 
@@ -69,10 +74,14 @@ def create_service_app(
                                         timeout=settings.startup_timeout_s)
         try:  # a start-up that fails half-way releases what it had opened
             await db.migrate(ctx.pool, RUNTIME_MIGRATIONS, prefix="backbone/")
+            for part in parts:
+                await db.migrate(ctx.pool, part, prefix=f"backbone/{part.name}/")
             if migrations is not None:
                 await db.migrate(ctx.pool, migrations, prefix=f"{settings.service_name}/")
             await wait_for_kafka(settings, settings.startup_timeout_s)
             await _start_background(ctx, subscriptions)
+            for job in jobs:
+                _run_in_background(ctx, run_periodically(ctx.pool, job.name, job.interval_s, job.run), f"job:{job.name}")
             if on_startup is not None:
                 await on_startup(ctx)
             log.info("service started", port=settings.http_port)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from contracts.ingress import REGISTRATION, PersonalData
-from intake.adapters.clock import FixedClock, today_in_finland
+from backbone.clock import FixedClock, today_in_finland
 from tests.support.people import Person, invent
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday; 11:30 in Finland

@@ -11,7 +11,7 @@ import asyncpg
 
 from backbone import auth
 from backbone.serve import serve
-from intake.adapters import crypto
+from backbone import crypto
 from intake.adapters.vault import rewrap_all
 from intake.bootstrap import build
 from intake.config import IntakeSettings

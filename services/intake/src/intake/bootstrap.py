@@ -7,8 +7,6 @@ without them rather than keep personal data unencrypted.
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +15,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backbone.app import ServiceContext, create_service_app
+from backbone.scheduler import Scheduled
 from backbone.workdays import WorkingDays
 from contracts.envelope import Envelope
 from contracts.events.intake import EVENTS
 from contracts.topics import event_topic
-from intake.adapters.clock import SystemClock
+from backbone.clock import SystemClock
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
 from intake.config import IntakeSettings
@@ -62,19 +61,10 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(holder["ctx"].pool, keys), clock=clock or SystemClock(),
                          policy=policy_from(settings))
 
-    async def start_jobs(ctx: ServiceContext) -> None:
-        ctx.extra["jobs"] = asyncio.create_task(run_jobs(deps, settings.retention_check_interval_s), name="jobs")
-
-    async def stop_jobs(ctx: ServiceContext) -> None:
-        task = ctx.extra.get("jobs")
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
     app, ctx = create_service_app(settings, title="Intake", migrations=MIGRATIONS,
                                   subscriptions=[ingress.subscription(deps, keys, ingress_keys)],
-                                  on_startup=start_jobs, on_shutdown=stop_jobs)
+                                  jobs=[Scheduled("intake.jobs", settings.retention_check_interval_s,
+                                                  lambda: run_jobs(deps))])
     holder["ctx"] = ctx
     app.description = ("Registers clients from every source, decides eligibility and responsibility, keeps the "
                        "encrypted personal-data vault. Authenticate with `Authorization: Bearer <token>` "
@@ -88,18 +78,13 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     return app
 
 
-async def run_jobs(deps: handlers.Deps, interval_s: float) -> None:
+async def run_jobs(deps: handlers.Deps) -> None:
     """R29's erasure at the end of retention, handing clients over when an agreement changes, and
-    forgetting idempotency keys after 7 days."""
-    while True:
-        try:
-            while await handlers.erase_expired(deps):
-                pass
-            await handlers.review_responsibilities(deps)
-            await handlers.forget_idempotency_keys(deps)
-        except Exception as exc:  # noqa: BLE001 - the next round tries again; the error is logged
-            log.error("scheduled job failed", error=type(exc).__name__)
-        await asyncio.sleep(interval_s)
+    forgetting idempotency keys after 7 days (one round; `backbone.scheduler` repeats it)."""
+    while await handlers.erase_expired(deps):
+        pass
+    await handlers.review_responsibilities(deps)
+    await handlers.forget_idempotency_keys(deps)
 
 
 def declare_publications(router: KafkaRouter) -> None:

@@ -25,7 +25,7 @@ import asyncpg
 
 from backbone import auth
 from contracts.ingress import identity_code
-from intake.adapters.clock import today_in_finland
+from backbone.clock import today_in_finland
 from intake.config import IntakeSettings
 
 # (first name, surname meaning "example", language, second language)

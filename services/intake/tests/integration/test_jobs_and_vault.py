@@ -9,8 +9,8 @@ from uuid import UUID
 
 import pytest
 
-from intake.adapters import crypto
-from intake.adapters.clock import FixedClock
+from backbone import crypto
+from backbone.clock import FixedClock
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto, rewrap_all
 from intake.bootstrap import policy_from

@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from contracts.ingress import PersonalData
-from intake.adapters import crypto
+from backbone import crypto
 
 
 @dataclass(frozen=True)

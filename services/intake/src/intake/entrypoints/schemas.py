@@ -28,7 +28,7 @@ from contracts.ingress import (
     Text,
 )
 from contracts.vocabulary import Municipality
-from intake.adapters.clock import today_in_finland
+from backbone.clock import today_in_finland
 
 
 def _not_in_future(day: date) -> date:

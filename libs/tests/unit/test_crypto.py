@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from intake.adapters.crypto import (
+from backbone.crypto import (
     BlindIndex,
     MasterKeyring,
     VaultDataError,

@@ -1,0 +1,156 @@
+"""A consuming service's read model of intake's clients, kept in its own database.
+
+Assessment, planning, guidance and notifications each need the same few facts about a client —
+who is responsible today, LUVN participation, languages, target groups, state, the eligibility
+window, whether the client is a registered jobseeker, whether they were erased — and must never
+ask intake for them. This module applies intake's events (`integration.intake.v1`, keyed by client,
+so one client's events arrive in order) to a `client_view` table, through the inbox, so each event
+is applied once in the same transaction as the service's own reaction to it.
+
+    sub = clientview.subscription("clients", then=on_client_changed)
+    create_service_app(settings, ..., subscriptions=[sub], parts=[parts.CLIENT_VIEW])
+
+`then(conn, envelope, event, before, after)` runs in the same transaction after the view changed:
+`before` is None for a new client; `after` is None only for an event about a client the view never
+saw registered (it is then ignored). Events of intake's types that do not change the view
+(duplicates flagged, for example) still reach `then`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from backbone.inbox import Subscription
+from contracts.envelope import Envelope
+from contracts.events.base import Event
+from contracts.events.intake import (
+    ClientDetailsChanged,
+    ClientErased,
+    ClientRegistered,
+    ClientRelationshipEnded,
+    ClientSourceAdded,
+    DuplicateResolved,
+    ResponsibilityAssigned,
+)
+from contracts.topics import event_topic
+
+TOPIC = event_topic("intake")
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """What a consuming service knows of a client: codes, dates and the pseudonymous id only."""
+
+    client_id: UUID
+    responsible_organisation: str
+    home_municipality: str
+    languages: tuple[str, ...]
+    target_groups: tuple[str, ...]
+    state: str
+    registered_jobseeker: bool
+    luvn_participation_required: bool
+    window_ends_on: date
+    registered_on: date | None
+    assessment_due_on: date | None
+    responsible_since: date | None
+    relationship_ended_on: date | None
+    erased_on: date | None
+    merged_into: UUID | None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_on is not None
+
+    @property
+    def active(self) -> bool:
+        """Neither erased nor merged into another client: a service may still act on it."""
+        return self.erased_on is None and self.merged_into is None
+
+    def may_act(self, organisation: str) -> bool:
+        """Whether `organisation` is responsible for this client today (LUVN's part is the caller's rule)."""
+        return self.active and self.responsible_organisation == organisation
+
+
+_COLUMNS = ", ".join(ClientView.__dataclass_fields__)
+
+
+def _view(row: asyncpg.Record | None) -> ClientView | None:
+    if row is None:
+        return None
+    data = dict(row)
+    data["languages"], data["target_groups"] = tuple(data["languages"]), tuple(data["target_groups"])
+    return ClientView(**data)
+
+
+async def get(conn: asyncpg.Connection, client_id: UUID, *, for_update: bool = False) -> ClientView | None:
+    """The client as this service knows it, or None if it never saw the client registered."""
+    lock = " FOR UPDATE" if for_update else ""
+    return _view(await conn.fetchrow(f"SELECT {_COLUMNS} FROM client_view WHERE client_id = $1{lock}", client_id))
+
+
+async def apply(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> tuple[ClientView | None, ClientView | None]:
+    """Apply one of intake's events; returns (before, after)."""
+    before = await get(conn, envelope.client_id, for_update=True)
+    if isinstance(event, ClientRegistered):
+        await _insert(conn, envelope, event)
+    elif before is not None:
+        changes = _changes(envelope, event)
+        if changes:
+            assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
+            await conn.execute(f"UPDATE client_view SET {assignments}, last_event_id = $2, updated_at = now() "
+                               "WHERE client_id = $1", envelope.client_id, envelope.event_id, *changes.values())
+    return before, await get(conn, envelope.client_id)
+
+
+async def _insert(conn: asyncpg.Connection, envelope: Envelope, e: ClientRegistered) -> None:
+    await conn.execute(
+        """INSERT INTO client_view (client_id, responsible_organisation, home_municipality, languages,
+               target_groups, state, registered_jobseeker, luvn_participation_required, window_ends_on,
+               registered_on, assessment_due_on, responsible_since, last_event_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12)
+           ON CONFLICT (client_id) DO NOTHING""",
+        envelope.client_id, str(e.responsible_organisation), str(e.home_municipality), [str(x) for x in e.languages],
+        [str(x) for x in e.target_groups], str(e.state), e.registered_jobseeker, e.luvn_participation_required,
+        e.window_ends_on, e.registered_on, e.assessment_due_on, envelope.event_id)
+
+
+def _changes(envelope: Envelope, e: Event) -> dict[str, object]:
+    """The columns an event changes (an empty dict: nothing in the view changes)."""
+    if isinstance(e, ClientSourceAdded):
+        return {"target_groups": [str(x) for x in e.target_groups], "state": str(e.state),
+                "assessment_due_on": e.assessment_due_on,
+                "luvn_participation_required": e.luvn_participation_required}
+    if isinstance(e, ClientDetailsChanged):
+        values = {"home_municipality": e.home_municipality and str(e.home_municipality),
+                  "languages": e.languages and [str(x) for x in e.languages],
+                  "target_groups": None if e.target_groups is None else [str(x) for x in e.target_groups],
+                  "window_ends_on": e.window_ends_on, "registered_jobseeker": e.registered_jobseeker}
+        return {column: value for column, value in values.items() if value is not None}
+    if isinstance(e, ResponsibilityAssigned):
+        return {"responsible_organisation": str(e.responsible_organisation), "responsible_since": e.effective_on}
+    if isinstance(e, ClientRelationshipEnded):
+        return {"relationship_ended_on": e.ended_on}
+    if isinstance(e, ClientErased):
+        return {"erased_on": e.erased_on}
+    if isinstance(e, DuplicateResolved) and e.resolution == "merged" and e.surviving_client_id != envelope.client_id:
+        return {"merged_into": e.surviving_client_id}
+    return {}
+
+
+Then = Callable[[asyncpg.Connection, Envelope, Event, ClientView | None, ClientView | None], Awaitable[None]]
+
+
+def subscription(name: str, *, then: Then | None = None) -> Subscription:
+    """A subscription to intake's topic that keeps `client_view` and then runs `then`, once per event."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
+        before, after = await apply(conn, envelope, event)
+        if then is not None:
+            await then(conn, envelope, event, before, after)
+
+    return Subscription(name=name, topics=(TOPIC,), handler=handle)
