@@ -4,19 +4,19 @@ officer issues and extends it over HTTP, and the events on the bus are linked by
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from backbone.clock import FixedClock, today_in_finland
 from contracts.envelope import Envelope
-from contracts.events.assessment import AssessmentCompleted
 from contracts.events.guidance import ReferralMade
 from contracts.events.intake import ClientErased, ResponsibilityAssigned
 from contracts.registry import decode
 from planning.adapters.postgres import PostgresUnitOfWork
 from planning.service_layer import handlers
+from services.planning.tests.events import completed
 from services.planning.tests.integration.conftest import bearer, eventually, planning_events
 from tests.support.events import registered
 
@@ -24,13 +24,6 @@ pytestmark = pytest.mark.integration
 
 TODAY = today_in_finland()
 SERVICES = ["civic_orientation.ar", "integration_training.sv"]
-
-
-def completed(client_id: uuid.UUID, cause: Envelope, *, plan_needed: bool = True) -> Envelope:
-    event = AssessmentCompleted(assessment_id=uuid.uuid4(), completed_on=TODAY, plan_needed=plan_needed,
-                                luvn_participation_required=False, service_needs=("civic_orientation",))
-    return Envelope.wrap(event, producer="assessment", organisation=cause.organisation, actor="officer-3",
-                         client_id=client_id, correlation_id=cause.correlation_id, causation_id=cause.event_id)
 
 
 def issue_body(**overrides) -> dict:

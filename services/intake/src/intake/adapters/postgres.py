@@ -10,9 +10,10 @@ from uuid import UUID
 import asyncpg
 
 from backbone import eventstore
+from backbone.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.registry import decode
-from intake.adapters.vault import PostgresVault, VaultCrypto
+from intake.adapters.vault import PostgresVault
 from intake.domain.client import Client
 
 _UPSERT_CLIENT = """
@@ -154,39 +155,11 @@ class PostgresIdempotency:
         return int((await self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < $1", moment)).split()[-1])
 
 
-class PostgresUnitOfWork:
-    """One transaction per `async with`, rolled back unless committed.
+class PostgresUnitOfWork(UnitOfWork):
+    """Clients, vault, duplicates and idempotency keys in one transaction (`backbone.unit_of_work`)."""
 
-    Built on the pool, it takes a connection of its own. Built `on_connection`, it works inside the
-    caller's transaction (the inbox's), as a savepoint, and leaves the connection to its owner.
-    """
-
-    def __init__(self, pool: asyncpg.Pool | None, keys: VaultCrypto, *, conn: asyncpg.Connection | None = None) -> None:
-        self.pool, self.keys, self._given = pool, keys, conn
-
-    @classmethod
-    def on_connection(cls, conn: asyncpg.Connection, keys: VaultCrypto) -> PostgresUnitOfWork:
-        return cls(None, keys, conn=conn)
-
-    async def __aenter__(self) -> PostgresUnitOfWork:
-        self._conn = self._given or await self.pool.acquire()
-        self._transaction = self._conn.transaction()
-        await self._transaction.start()
-        self._done = False
-        self.clients = PostgresClients(self._conn)
-        self.vault = PostgresVault(self._conn, self.keys)
-        self.duplicates = PostgresDuplicates(self._conn)
-        self.idempotency = PostgresIdempotency(self._conn)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        try:
-            if not self._done:
-                await self._transaction.rollback()
-        finally:
-            if self._given is None:
-                await self.pool.release(self._conn)
-
-    async def commit(self) -> None:
-        await self._transaction.commit()
-        self._done = True
+    def bind(self, conn: asyncpg.Connection) -> None:
+        self.clients = PostgresClients(conn)
+        self.vault = PostgresVault(conn, self.keys)
+        self.duplicates = PostgresDuplicates(conn)
+        self.idempotency = PostgresIdempotency(conn)

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
-import asyncpg
-import structlog
-
-from backbone.errors import ConcurrencyError
+from backbone.unit_of_work import retrying
 from contracts.envelope import Envelope
 from contracts.vocabulary import Organisation, Service
 from intake.adapters.postgres import PostgresUnitOfWork
@@ -19,10 +15,6 @@ from intake.domain.client import Client, Policy
 from intake.domain.errors import NotFound, Refused
 from intake.service_layer import commands
 from intake.service_layer.ports import Clock
-
-log = structlog.get_logger()
-
-ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -45,22 +37,6 @@ class Outcome:
     possible_duplicates: tuple[UUID, ...] = ()
     replayed: bool = False
     """The answer given earlier to the same request with the same Idempotency-Key; nothing was applied."""
-
-
-T = TypeVar("T")
-
-
-async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run `attempt` again when a concurrent writer got there first (the stream moved on, or the same
-    identity code was just registered): the next attempt loads the fresh state."""
-    for n in range(1, ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except (ConcurrencyError, asyncpg.UniqueViolationError):
-            if n == ATTEMPTS:
-                raise
-            log.info("concurrent change, retrying command", attempt=n)
-    raise AssertionError("unreachable")
 
 
 async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps) -> tuple[UUID, ...]:

@@ -12,6 +12,7 @@ import asyncpg
 from backbone import clientview, eventstore
 from backbone.clientkeys import ClientKeys
 from backbone.clientview import ClientView
+from backbone.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.planning import PlanDeadlineMissed
 from contracts.registry import decode
@@ -169,37 +170,12 @@ class PostgresNotes:
         return int((await self.conn.execute("DELETE FROM plan_notes WHERE client_id = $1", client_id)).split()[-1])
 
 
-class PostgresUnitOfWork:
-    """One transaction per `async with`, rolled back unless committed; built `on_connection`, it works inside
-    the caller's transaction (the inbox's) as a savepoint and leaves the connection to its owner."""
+class PostgresUnitOfWork(UnitOfWork):
+    """Plans, notes and the client read model in one transaction (`backbone.unit_of_work`)."""
 
-    def __init__(self, pool: asyncpg.Pool | None, keys: ClientKeys, *, conn: asyncpg.Connection | None = None) -> None:
-        self.pool, self.keys, self._given = pool, keys, conn
-
-    @classmethod
-    def on_connection(cls, conn: asyncpg.Connection, keys: ClientKeys) -> PostgresUnitOfWork:
-        return cls(None, keys, conn=conn)
-
-    async def __aenter__(self) -> PostgresUnitOfWork:
-        self._conn = self._given or await self.pool.acquire()
-        self._transaction = self._conn.transaction()
-        await self._transaction.start()
-        self._done = False
-        self.plans = PostgresPlans(self._conn)
-        self.notes = PostgresNotes(self._conn, self.keys)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        try:
-            if not self._done:
-                await self._transaction.rollback()
-        finally:
-            if self._given is None:
-                await self.pool.release(self._conn)
+    def bind(self, conn: asyncpg.Connection) -> None:
+        self.plans = PostgresPlans(conn)
+        self.notes = PostgresNotes(conn, self.keys)
 
     async def client(self, client_id: UUID) -> ClientView | None:
         return await clientview.get(self._conn, client_id)
-
-    async def commit(self) -> None:
-        await self._transaction.commit()
-        self._done = True

@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-import asyncpg
 import structlog
 
 from backbone.clientview import ClientView
 from backbone.clock import SystemClock
-from backbone.errors import ConcurrencyError
+from backbone.unit_of_work import retrying
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from contracts.events.assessment import AssessmentCompleted
 from contracts.events.guidance import ReferralMade
@@ -27,7 +26,6 @@ from planning.domain.plan import Agreement, ClientFacts, Content, Plan, Policy
 
 log = structlog.get_logger()
 
-ATTEMPTS = 5
 PLAN_IDS = UUID("a3c5f0e2-8d4b-4f61-9c7a-1e2b3d4c5f60")
 """Namespace of plan ids: one plan per assessment, whatever how often its completion is delivered."""
 
@@ -55,20 +53,6 @@ class Outcome:
     client_id: UUID
     event_ids: tuple[UUID, ...]
     correlation_id: UUID
-
-
-T = TypeVar("T")
-
-
-async def retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    for n in range(1, ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except (ConcurrencyError, asyncpg.UniqueViolationError):
-            if n == ATTEMPTS:
-                raise
-            log.info("concurrent change, retrying command", attempt=n)
-    raise AssertionError("unreachable")
 
 
 def facts_of(client: ClientView) -> ClientFacts:
