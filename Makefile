@@ -12,6 +12,7 @@ INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pypr
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
+	eval "$$($(PY) -m deploy env planning)" && $(PY) -m planning.demo --url "http://$$PLANNING_HTTP_HOST:$$PLANNING_HTTP_PORT"
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
 
 tail: venv ## follow the shared audit trail live

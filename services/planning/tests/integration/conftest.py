@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from contracts.envelope import Envelope
 from contracts.topics import event_topic
 from planning.bootstrap import MIGRATIONS, build
 from planning.config import PlanningSettings
+from services.planning.tests.events import completed
+from tests.support.events import registered
 from tests.support.processes import free_port
 
 
@@ -141,3 +144,16 @@ async def planning_events(infra) -> AsyncIterator[Callable[..., Awaitable[list[E
         yield wait
     finally:
         await consumer.stop()
+
+
+async def registered_and_assessed(publish, planning_db) -> tuple[uuid.UUID, Envelope, Envelope, uuid.UUID]:
+    client_id = uuid.uuid4()
+    registration = registered(client_id)
+    await publish(registration)
+    assessment = completed(client_id, registration)
+    await publish(assessment)
+
+    async def opened():
+        return await planning_db.fetchval("SELECT plan_id FROM plans WHERE client_id = $1", client_id)
+
+    return client_id, registration, assessment, await eventually(opened)

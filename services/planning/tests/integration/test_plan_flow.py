@@ -17,7 +17,7 @@ from contracts.registry import decode
 from planning.adapters.postgres import PostgresUnitOfWork
 from planning.service_layer import handlers
 from services.planning.tests.events import completed
-from services.planning.tests.integration.conftest import bearer, eventually, planning_events
+from services.planning.tests.integration.conftest import bearer, eventually, planning_events, registered_and_assessed
 from tests.support.events import registered
 
 pytestmark = pytest.mark.integration
@@ -33,19 +33,6 @@ def issue_body(**overrides) -> dict:
             "agreement": {"agreed_on": str(TODAY), "language": "ar", "interpreter": False},
             "note": "Haluaa ensin kielikurssille."}
     return {**body, **overrides}
-
-
-async def registered_and_assessed(publish, planning_db) -> tuple[uuid.UUID, Envelope, Envelope, uuid.UUID]:
-    client_id = uuid.uuid4()
-    registration = registered(client_id)
-    await publish(registration)
-    assessment = completed(client_id, registration)
-    await publish(assessment)
-
-    async def opened():
-        return await planning_db.fetchval("SELECT plan_id FROM plans WHERE client_id = $1", client_id)
-
-    return client_id, registration, assessment, await eventually(opened)
 
 
 async def test_registration_assessment_plan_issued_and_extended_linked_on_the_bus(
@@ -172,3 +159,28 @@ async def test_erasure_destroys_the_plans_notes(infra, publish, planning_db, pla
 def _keys(infra):
     from backbone.clientkeys import ClientKeys
     return ClientKeys.from_setting(infra.secrets["planning"]["vault_master_keys"])
+
+
+async def test_worklist_is_the_callers_own(publish, planning_db, planning_url, planning_tokens):
+    owner, other = await planning_tokens("employment-region"), await planning_tokens("hango")
+    operator = await planning_tokens("operator", "operator")
+    _, _, _, plan_id = await registered_and_assessed(publish, planning_db)
+    async with httpx.AsyncClient(base_url=planning_url) as http:
+        def ids(response):
+            assert response.status_code == 200, response.text
+            return {p["plan_id"] for p in response.json()}
+
+        to_draw_up = ids(await http.get("/plans?view=to_draw_up&limit=500", headers=bearer(owner)))
+        others = ids(await http.get("/plans?view=to_draw_up&limit=500", headers=bearer(other)))
+        everyone = ids(await http.get("/plans?view=to_draw_up&limit=500", headers=bearer(operator)))
+        assert (await http.post(f"/plans/{plan_id}/issue", json=issue_body(), headers=bearer(owner))).status_code == 201
+        later = str(TODAY + timedelta(days=200))
+        reviews = ids(await http.get(f"/plans?view=reviews_due&due_by={later}&limit=500", headers=bearer(owner)))
+        not_yet = ids(await http.get(f"/plans?view=reviews_due&due_by={TODAY}&limit=500", headers=bearer(owner)))
+        overdue = ids(await http.get("/plans?view=referrals_overdue&limit=500", headers=bearer(owner)))
+        bad = await http.get("/plans?view=everything", headers=bearer(owner))
+
+    assert str(plan_id) in to_draw_up and str(plan_id) in everyone and str(plan_id) not in others
+    assert str(plan_id) in reviews and str(plan_id) not in not_yet
+    assert str(plan_id) not in overdue  # a month to refer from today
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "view"]

@@ -97,15 +97,16 @@ class PostgresPlans:
         """Plans to draw up (soonest due first), reviews due by `due_by`, or plans with referrals overdue."""
         condition = {
             "to_draw_up": "status = 'to_be_drawn_up'",
+            "in_force": "status = 'in_force'",
             "reviews_due": "status = 'in_force' AND review_due_on <= $3",
             "referrals_overdue": """status = 'in_force' AND referrals_due_on < $2 AND EXISTS (
                 SELECT 1 FROM unnest(services) s WHERE NOT EXISTS (
                     SELECT 1 FROM plan_referrals r WHERE r.plan_id = plans.plan_id AND r.service_code = s))""",
         }[view]
-        order = {"to_draw_up": "due_on", "reviews_due": "review_due_on", "referrals_overdue": "referrals_due_on"}[view]
+        order = {"to_draw_up": "due_on", "in_force": "ends_on", "reviews_due": "review_due_on", "referrals_overdue": "referrals_due_on"}[view]
         return await self.conn.fetch(
             f"""SELECT * FROM plans WHERE ($1::text IS NULL OR owner = $1) AND {condition}
-                AND ($4::uuid IS NULL OR plan_id > $4)
+                AND ($4::uuid IS NULL OR plan_id > $4) AND $2::date IS NOT NULL AND $3::date IS NOT NULL
                 ORDER BY {order}, plan_id LIMIT $5""", organisation, today, due_by, after, limit)
 
     async def with_deadlines_passed(self, today: date, limit: int) -> list[UUID]:

@@ -163,6 +163,8 @@ class EventOut(BaseModel):
 
 
 class PlanDetail(PlanSummary):
+    client_languages: list[str] = Field(description="The languages the client understands (R23: agree the plan in "
+                                                    "one of them, or with an interpreter)")
     referrals: list[dict]
     events: list[EventOut]
     notes: list[NoteOut] | None = Field(description="Only for the plan's owner")
@@ -192,13 +194,14 @@ def may_read(caller: Caller, row) -> bool:
 
 @router.get("/plans", response_model=list[PlanSummary])
 async def worklist(caller: Reader, deps: Deps,
-                   view: Literal["to_draw_up", "reviews_due", "referrals_overdue"] = "to_draw_up",
+                   view: Literal["to_draw_up", "reviews_due", "referrals_overdue", "in_force"] = "to_draw_up",
                    due_by: Annotated[date | None, Query(description="reviews_due: due on or before "
                                                                     "(default: in 30 days)")] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
                    after: Annotated[UUID | None, Query(description="The last plan_id of the previous page")] = None,
                    ) -> list[PlanSummary]:
-    """The caller's worklist (operators: everyone's): plans to draw up, reviews due, referrals overdue."""
+    """The caller's worklist (operators: everyone's): plans to draw up, reviews due, referrals overdue (or all
+    plans in force)."""
     organisation = None if caller.role == "operator" else caller.principal
     today = deps.clock.today()
     async with deps.uow() as uow:
@@ -219,8 +222,10 @@ async def plan_detail(plan_id: UUID, caller: Reader, deps: Deps) -> PlanDetail:
         history = await uow.plans.history(plan_id)
         referrals = [dict(r) for r in await uow.plans.referrals(plan_id)]
         notes = await uow.notes.of_plan(plan_id, row["client_id"]) if caller.principal == row["owner"] else None
+        client = await uow.client(row["client_id"])
     events = [EventOut(**{k: getattr(s.envelope, k) for k in EventOut.model_fields}) for s in history]
-    return PlanDetail(**dict(row), referrals=referrals, events=events, notes=notes)
+    return PlanDetail(**dict(row), client_languages=list(client.languages) if client else [], referrals=referrals,
+                      events=events, notes=notes)
 
 
 @router.get("/clients/{client_id}/plans", response_model=list[PlanSummary])
