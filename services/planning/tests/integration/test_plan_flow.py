@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import httpx
+from dateutil.relativedelta import relativedelta
 import pytest
 
 from backbone.clock import FixedClock, today_in_finland
@@ -184,3 +185,24 @@ async def test_worklist_is_the_callers_own(publish, planning_db, planning_url, p
     assert str(plan_id) in reviews and str(plan_id) not in not_yet
     assert str(plan_id) not in overdue  # a month to refer from today
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "view"]
+
+
+async def test_r14_ending_a_plan_and_opening_another_does_not_restart_the_maximum(
+        publish, planning_db, planning_url, planning_tokens):
+    token = await planning_tokens("employment-region")
+    client_id, registration, _, first = await registered_and_assessed(publish, planning_db)
+    async with httpx.AsyncClient(base_url=planning_url, headers=bearer(token)) as http:
+        assert (await http.post(f"/plans/{first}/issue", json=issue_body())).status_code == 201
+        ended = await http.post(f"/plans/{first}/end", json={"ended_on": str(TODAY), "reason": "employment"})
+        assert ended.status_code == 201, ended.text
+        await publish(completed(client_id, registration))
+        second = await eventually(lambda: planning_db.fetchval(
+            "SELECT plan_id FROM plans WHERE client_id = $1 AND status = 'to_be_drawn_up'", client_id))
+        last_day = TODAY + relativedelta(years=2) - timedelta(days=1)
+        too_long = await http.post(f"/plans/{second}/issue", json=issue_body(ends_on=str(last_day + timedelta(days=1))))
+        issued = await http.post(f"/plans/{second}/issue", json=issue_body(ends_on=str(last_day)))
+        detail = (await http.get(f"/plans/{second}")).json()
+
+    assert (too_long.status_code, too_long.json()["detail"][0]["rule"]) == (422, "R14")
+    assert issued.status_code == 201, issued.text
+    assert (detail["first_starts_on"], detail["maximum_on"]) == (str(TODAY), str(last_day))

@@ -19,6 +19,7 @@ from contracts.events.planning import (
     ReviewOccasion,
 )
 from contracts.vocabulary import ExtensionReason, Organisation
+from planning.domain import limits
 from planning.domain.errors import Refused
 from planning.domain.plan import Agreement, Plan, Policy
 from services.planning.tests.factories import AGREEMENT, CONTENT, FACTS, ISSUED_ON, ORG, Story, issued_story
@@ -296,3 +297,43 @@ class TestEnd:
         assert event.reason is PlanEndReason.EMPLOYMENT and story.plan.status == "ended"
         assert rule_of(lambda: story.do("end", by=ORG, today=date(2025, 9, 2), ended_on=date(2025, 9, 2),
                                         reason=PlanEndReason.REFUSED)) == "state.plan"
+
+
+class TestLaterPlans:
+    def test_r14_a_later_plan_counts_from_the_first_plans_start_and_keeps_what_was_granted(self):
+        story = Story()
+        earlier = limits.Allowance(date(2024, 5, 1), r17=True)
+        plan = Plan.from_history(story.id, story.client_id, story.history, earlier=earlier)
+
+        plan.issue(by=ORG, today=ISSUED_ON, starts_on=date(2025, 4, 1), ends_on=date(2027, 4, 30),
+                   plan_content=CONTENT, agreement=AGREEMENT, facts=FACTS, under_25=False, quota_refugee=False,
+                   policy=Policy())
+        issued = plan.pending[-1]
+        again = Plan.from_history(story.id, story.client_id, story.history + plan.pending, earlier=earlier)
+
+        assert (issued.first_starts_on, issued.maximum_on, issued.maximum_rule) == (date(2024, 5, 1),
+                                                                                    date(2027, 4, 30), "R17")
+        assert again.allowance == earlier
+        late = Plan.from_history(story.id, story.client_id, story.history, earlier=earlier)
+        assert rule_of(lambda: late.issue(by=ORG, today=ISSUED_ON, starts_on=date(2025, 4, 1),
+                                          ends_on=date(2027, 5, 1), plan_content=CONTENT, agreement=AGREEMENT,
+                                          facts=FACTS, under_25=False, quota_refugee=False, policy=Policy())) == "R17"
+
+
+class TestDatesOfTheClientsPart:
+    def test_r23_agreement_before_the_assessment_is_refused(self):
+        assert rule_of(lambda: Story().issue(agreement=replace(AGREEMENT, agreed_on=date(2025, 3, 19)))) == "R23"
+        Story().issue(agreement=replace(AGREEMENT, agreed_on=date(2025, 3, 20)))
+
+    def test_plan_starts_within_31_days_of_drawing_up(self):
+        assert rule_of(lambda: Story().issue(starts_on=date(2025, 5, 2), ends_on=date(2025, 12, 31))) == \
+            "field.starts_on"
+        Story().issue(starts_on=date(2025, 5, 1), ends_on=date(2025, 12, 31))
+
+    def test_r13_a_review_cannot_precede_the_last_one(self):
+        story = issued_story()
+        review = dict(by=ORG, today=date(2025, 9, 1), occasion=ReviewOccasion.SCHEDULED)
+        story.do("review", reviewed_on=date(2025, 8, 1), **review)
+
+        assert rule_of(lambda: story.do("review", reviewed_on=date(2025, 7, 31), **review)) == "R13"
+        story.do("review", reviewed_on=date(2025, 8, 1), **review)

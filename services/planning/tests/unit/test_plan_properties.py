@@ -15,7 +15,7 @@ from contracts.events.planning import InterruptionCause, PlanExtended, PlanInter
 from contracts.vocabulary import ExtensionReason
 from planning.domain.errors import Refused
 from planning.domain.plan import Plan, Policy
-from services.planning.tests.factories import AGREEMENT, CONTENT, FACTS, ORG, Story
+from services.planning.tests.factories import AGREEMENT, COMPLETED_ON, CONTENT, FACTS, ORG, Story
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +27,7 @@ def law_last_day(first: date, years: int, days: int = 0) -> date:
     return first + relativedelta(years=years) - DAY + timedelta(days=days)
 
 
-starts = st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 6, 30))
+starts = st.dates(min_value=COMPLETED_ON, max_value=date(2026, 6, 30))
 
 step = st.one_of(
     st.tuples(st.just("extend"), st.sampled_from(REASONS), st.integers(1, 900), st.booleans()),

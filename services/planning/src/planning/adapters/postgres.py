@@ -45,7 +45,9 @@ class PostgresPlans:
         stored = await eventstore.read_stream(self.conn, plan_id)
         if not stored:
             return None
-        return Plan.from_history(plan_id, stored[0].envelope.client_id, [decode(s.envelope) for s in stored])
+        client_id = stored[0].envelope.client_id
+        return Plan.from_history(plan_id, client_id, [decode(s.envelope) for s in stored],
+                                 earlier=await self.earlier_allowance(client_id, plan_id))
 
     async def save(self, plan: Plan, envelopes: Sequence[Envelope], *, correlation_id: UUID, now: datetime) -> None:
         """Append the plan's new events after the version it was loaded at; keep the query tables."""
@@ -82,8 +84,9 @@ class PostgresPlans:
         """The allowance of the client's latest earlier plan that was in force: a new plan counts from the
         first plan's start (R14), with what was already granted."""
         row = await self.conn.fetchrow(
-            """SELECT plan_id FROM plans WHERE client_id = $1 AND plan_id <> $2 AND first_starts_on IS NOT NULL
-               ORDER BY first_starts_on DESC, updated_at DESC LIMIT 1""", client_id, plan_id)
+            """SELECT plan_id FROM plans WHERE client_id = $1 AND first_starts_on IS NOT NULL
+                 AND opened_seq < coalesce((SELECT opened_seq FROM plans WHERE plan_id = $2), 9223372036854775807)
+               ORDER BY opened_seq DESC LIMIT 1""", client_id, plan_id)
         if row is None:
             return None
         earlier = await self.get(row["plan_id"])

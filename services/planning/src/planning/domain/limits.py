@@ -92,9 +92,10 @@ def referrals_due(drawn_up_on: date) -> date:
     return add_months(drawn_up_on, 1)
 
 
-def check_review(reviewed_on: date, starts_on: date, today: date) -> None:
-    if reviewed_on < starts_on:
-        raise Refused("R13", "a review cannot precede the plan's start")
+def check_review(reviewed_on: date, since: date, today: date) -> None:
+    """A review lies between the plan's start (or its last review) and today."""
+    if reviewed_on < since:
+        raise Refused("R13", "a review cannot precede the plan's start or its last review")
     if reviewed_on > today:
         raise Refused("R13", "a review cannot be recorded before it took place")
 

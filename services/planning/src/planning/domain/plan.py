@@ -113,6 +113,10 @@ class Plan:
     missed: set[tuple[PlanDeadline, date, str | None]] = field(default_factory=set)
     ended_on: date | None = None
     end_reason: PlanEndReason | None = None
+    last_reviewed_on: date | None = None
+    earlier: Allowance | None = None
+    """What the client's earlier plans were allowed: a later plan counts from the first plan's start (R14) and
+    keeps what was granted."""
     pending: list[Event] = field(default_factory=list)
 
     # --- creation ------------------------------------------------------------------------------
@@ -153,8 +157,9 @@ class Plan:
         return plan
 
     @classmethod
-    def from_history(cls, plan_id: UUID, client_id: UUID, events: Iterable[Event]) -> Plan:
-        plan = cls(plan_id, client_id)
+    def from_history(cls, plan_id: UUID, client_id: UUID, events: Iterable[Event], *,
+                     earlier: Allowance | None = None) -> Plan:
+        plan = cls(plan_id, client_id, earlier=earlier)
         for event in events:
             plan._apply(event)
             plan.version += 1
@@ -163,11 +168,11 @@ class Plan:
     # --- commands ------------------------------------------------------------------------------
 
     def issue(self, *, by: Organisation, today: date, starts_on: date, ends_on: date, plan_content: Content,
-              agreement: Agreement | None, facts: ClientFacts, under_25: bool, quota_refugee: bool, policy: Policy,
-              earlier: Allowance | None = None) -> None:
+              agreement: Agreement | None, facts: ClientFacts, under_25: bool, quota_refugee: bool,
+              policy: Policy) -> None:
         """Draw up the plan: R11 (R3) its last day, R19 its content, R23 the client's agreement first, R14
         its length (the first plan at most a year; a later plan of the same client counts from the first's
-        start, `earlier`)."""
+        start, `self.earlier`)."""
         self._check_owner(by)
         self._check_status("to_be_drawn_up", "only a plan to be drawn up can be issued")
         limits.check_drawing_up(today, self.latest_on)
@@ -179,12 +184,15 @@ class Plan:
                               job_search_obligation=plan_content.job_search_obligation)
         if agreement is None:
             raise Refused("R23", "the client's agreement is recorded before the plan is issued")
-        if agreement.agreed_on > today:
-            raise Refused("R23", "the agreement cannot be recorded before it was given")
+        if agreement.agreed_on > today or agreement.agreed_on < self.opened_on:
+            raise Refused("R23", "the plan is agreed after the assessment and before it is issued")
+        if starts_on > today + _GRACE:
+            raise Refused("field.starts_on", "a plan starts within 31 days of being drawn up")
         content.check_agreement(language=agreement.language, interpreter=agreement.interpreter,
                                 client_languages=facts.languages)
         if quota_refugee and not facts.international_protection:
             raise Refused("field.quota_refugee", "a quota refugee has the international-protection target group")
+        earlier = self.earlier
         if earlier is None:
             allowance, granted = limits.initial_allowance(starts_on, quota_refugee=quota_refugee,
                                                           quota_policy=policy.quota_refugee_three_years)
@@ -242,7 +250,7 @@ class Plan:
         """R13: a review moves the next due date 6 months on; the first ends R18's old maximum."""
         self._check_owner(by)
         self._check_status("in_force", "only a plan in force is reviewed")
-        limits.check_review(reviewed_on, self.starts_on, today)
+        limits.check_review(reviewed_on, self.last_reviewed_on or self.starts_on, today)
         after = limits.after_first_review(self.allowance, self.until)
         self._record(PlanReviewed(plan_id=self.id, reviewed_on=reviewed_on, occasion=occasion,
                                   next_review_due_on=limits.next_review_due(reviewed_on),
@@ -319,12 +327,16 @@ class Plan:
                                                                         event.luvn_participation)
             case PlanAgreementRecorded():
                 self.agreed_on = event.agreed_on
+
             case PlanIssued():
                 self.status, self.starts_on, self.until = "in_force", event.starts_on, event.ends_on
                 self.owner, self.goals, self.services = event.responsible_organisation, event.goals, event.services
                 self.policy = event.policy
-                self.allowance = Allowance(event.first_starts_on, r15_years=limits.QUOTA_POLICY_YEARS
-                                           if event.policy is PlanPolicy.QUOTA_REFUGEE_THIRD_YEAR else 0)
+                if self.earlier is not None and self.earlier.first_starts_on == event.first_starts_on:
+                    self.allowance = self.earlier
+                else:
+                    self.allowance = Allowance(event.first_starts_on, r15_years=limits.QUOTA_POLICY_YEARS
+                                               if event.policy is PlanPolicy.QUOTA_REFUGEE_THIRD_YEAR else 0)
                 self.review_due_on, self.referrals_due_on = event.review_due_on, event.referrals_due_on
             case PlanImported():
                 self.status, self.starts_on, self.until = "in_force", event.starts_on, event.ends_on
@@ -337,6 +349,7 @@ class Plan:
                 self._grant(event)
             case PlanReviewed():
                 self.allowance = limits.after_first_review(self.allowance, self.until)
+                self.last_reviewed_on = event.reviewed_on
                 self.review_due_on = event.next_review_due_on
             case PlanInterruptionRecorded():
                 self.interruptions[event.interruption_id] = (event.from_on, event.to_on)

@@ -2,6 +2,7 @@
 -- Codes, dates and pseudonymous ids only; free text lives in plan_notes, encrypted per client.
 CREATE TABLE plans (
     plan_id          uuid PRIMARY KEY,
+    opened_seq       bigserial   NOT NULL,   -- the order the client's plans were opened in
     client_id        uuid        NOT NULL,
     version          integer     NOT NULL,
     status           text        NOT NULL CHECK (status IN ('to_be_drawn_up', 'in_force', 'ended')),

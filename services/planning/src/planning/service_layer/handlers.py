@@ -196,8 +196,7 @@ async def issue(plan_id: UUID, ctx: Context, deps: Deps, *, starts_on: date, end
     async def change(uow: PostgresUnitOfWork, plan: Plan, client: ClientView) -> None:
         plan.issue(by=ctx.organisation, today=deps.clock.today(), starts_on=starts_on, ends_on=ends_on,
                    plan_content=content, agreement=agreement, facts=facts_of(client), under_25=under_25,
-                   quota_refugee=quota_refugee, policy=deps.policy,
-                   earlier=await uow.plans.earlier_allowance(plan.client_id, plan.id))
+                   quota_refugee=quota_refugee, policy=deps.policy)
     return await on_plan(plan_id, ctx, deps, change, note=note)
 
 
