@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope
 from contracts.topics import event_topic
-from services.planning.tests.integration.conftest import eventually
+from services.planning.tests.conftest import eventually
 from services.planning.tests.events import completed
 from tests.support.events import registered
 from tests.support.processes import ServiceProcess

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planning import demo
-from services.planning.tests.integration.conftest import eventually, registered_and_assessed
+from services.planning.tests.conftest import eventually, registered_and_assessed
 
 pytestmark = pytest.mark.integration
 

@@ -10,30 +10,19 @@ import httpx
 from dateutil.relativedelta import relativedelta
 import pytest
 
-from backbone.clock import FixedClock, today_in_finland
+from backbone.clock import FixedClock
 from contracts.envelope import Envelope
 from contracts.events.guidance import ReferralMade
 from contracts.events.intake import ClientErased, ResponsibilityAssigned
 from contracts.registry import decode
 from planning.adapters.postgres import PostgresUnitOfWork
 from planning.service_layer import handlers
-from services.planning.tests.events import completed
-from services.planning.tests.integration.conftest import bearer, eventually, planning_events, registered_and_assessed
+from services.planning.tests.events import SERVICES, TODAY, completed, issue_body
+from services.planning.tests.conftest import bearer, eventually, planning_events, registered_and_assessed
 from tests.support.events import registered
 
 pytestmark = pytest.mark.integration
 
-TODAY = today_in_finland()
-SERVICES = ["civic_orientation.ar", "integration_training.sv"]
-
-
-def issue_body(**overrides) -> dict:
-    body = {"starts_on": str(TODAY), "ends_on": str(TODAY + timedelta(days=180)),
-            "goals": ["employment", "language_skills"], "services": SERVICES, "job_search_obligation": True,
-            "follow_up": ["review_meetings"], "reasons": ["language_first"],
-            "agreement": {"agreed_on": str(TODAY), "language": "ar", "interpreter": False},
-            "note": "Haluaa ensin kielikurssille."}
-    return {**body, **overrides}
 
 
 async def test_registration_assessment_plan_issued_and_extended_linked_on_the_bus(
