@@ -35,6 +35,7 @@ from bench.appends import AppendResult, bench_appends
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
 from bench.latency import LatencyResult, bench_latency
+from bench.planning import PlanningResult, bench_planning
 from bench.registration import RegistrationResult, bench_registration
 from bench.relay import RelayResult, bench_relay
 from bench.table import Row, build_rows, render
@@ -50,10 +51,12 @@ class Report:
     latency: LatencyResult
     bench_rss: tuple[int, int]  # at start, peak
     facts: dict[str, str] = field(default_factory=dict)
+    planning: PlanningResult | None = None
 
     @property
     def rows(self) -> list[Row]:
-        return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss)
+        return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
+                          self.planning)
 
     def text(self) -> str:
         width = max(len(k) for k in self.facts) if self.facts else 0
@@ -79,6 +82,10 @@ class Report:
             notes.append(f"Audit worked off a backlog of {lat.catch_up_events} events in {lat.catch_up_seconds:.1f} s "
                          f"({rate:,.0f} events/s) before the latency run.")
         notes += lat.notes
+        if self.planning is not None:
+            notes.append(f"Plan opened: {self.planning.events} AssessmentCompleted per run on a scratch topic, through "
+                         "planning's assessments subscription (PlanOpened appended, plans table) into a scratch "
+                         "database; baseline: the same range read raw.")
         if lat.log_file:
             notes.append(f"audit log kept: {lat.log_file}")
         return "\n".join([*facts, "", render(self.rows), "", *(f"- {n}" for n in notes)])
@@ -99,10 +106,12 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         consume = await bench_consume(target, sizes, relay.written)
         log("latency")
         latency = await bench_latency(target, sizes)
+        log("planning")
+        planning = await bench_planning(target, sizes)
     finally:
         if rss is None:
             own_rss.stop()
-    return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()))
+    return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()), planning=planning)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

@@ -76,6 +76,12 @@ class PostgresPlans:
         """The client's plan to be drawn up or in force, if any."""
         return await self.conn.fetchrow("SELECT * FROM plans WHERE client_id = $1 AND status <> 'ended'", client_id)
 
+    async def exists_or_open(self, plan_id: UUID, client_id: UUID) -> bool:
+        """Whether this plan exists, or the client has another plan to be drawn up or in force."""
+        return await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM plans WHERE plan_id = $1 OR (client_id = $2 AND status <> 'ended'))",
+            plan_id, client_id)
+
     async def of_client(self, client_id: UUID) -> list[asyncpg.Record]:
         return await self.conn.fetch("SELECT * FROM plans WHERE client_id = $1 ORDER BY opened_on NULLS FIRST, "
                                      "plan_id", client_id)

@@ -75,7 +75,7 @@ async def active_client(uow: PostgresUnitOfWork, client_id: UUID) -> ClientView:
 async def save(uow: PostgresUnitOfWork, plan: Plan, ctx: Context, deps: Deps) -> tuple[UUID, ...]:
     """Append the plan's pending events, each caused by the one before (the first by `ctx.causation_id`, else
     the plan's last event), all in the plan's correlation unless the caller gave one."""
-    row = await uow.plans.row(plan.id)
+    row = await uow.plans.row(plan.id) if plan.version else None  # a new plan has no row yet
     correlation = ctx.correlation_id or (row["correlation_id"] if row else uuid4())
     causation = ctx.causation_id or (row["last_event_id"] if row else None)
     now = deps.clock.now()
@@ -132,7 +132,7 @@ async def assessment_completed(uow: PostgresUnitOfWork, envelope: Envelope, even
     if not client.active:
         raise Refused("state.client", "the client was erased or merged into another")
     plan_id = uuid5(PLAN_IDS, str(event.assessment_id))
-    if await uow.plans.get(plan_id) is not None or await uow.plans.open_for(client.client_id) is not None:
+    if await uow.plans.exists_or_open(plan_id, client.client_id):
         log.info("plan already open for client", client_id=str(client.client_id))
         return None
     plan = Plan.open(plan_id, client.client_id, assessment_id=event.assessment_id, completed_on=event.completed_on,
