@@ -11,10 +11,10 @@ from contracts.events.assessment import AssessmentCompleted
 
 
 def completed(client_id: uuid.UUID, cause: Envelope, *, plan_needed: bool = True,
-              completed_on: date | None = None) -> Envelope:
+              completed_on: date | None = None, luvn: bool = False) -> Envelope:
     """Assessment's completion for `client_id`, caused by (and in the correlation of) `cause`."""
     event = AssessmentCompleted(assessment_id=uuid.uuid4(), completed_on=completed_on or today_in_finland(),
-                                plan_needed=plan_needed, luvn_participation_required=False,
+                                plan_needed=plan_needed, luvn_participation_required=luvn,
                                 service_needs=("civic_orientation",))
     return Envelope.wrap(event, producer="assessment", organisation=cause.organisation, actor="officer-3",
                          client_id=client_id, correlation_id=cause.correlation_id, causation_id=cause.event_id)

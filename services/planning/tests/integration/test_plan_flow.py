@@ -195,3 +195,47 @@ async def test_r14_ending_a_plan_and_opening_another_does_not_restart_the_maximu
     assert (too_long.status_code, too_long.json()["detail"][0]["rule"]) == (422, "R14")
     assert issued.status_code == 201, issued.text
     assert (detail["first_starts_on"], detail["maximum_on"]) == (str(TODAY), str(last_day))
+
+
+async def test_r6_luvn_sees_the_plans_it_takes_part_in_but_does_not_change_them(
+        publish, planning_db, planning_url, planning_tokens):
+    luvn, owner = await planning_tokens("luvn"), await planning_tokens("employment-region")
+    client_id = uuid.uuid4()
+    registration = registered(client_id)
+    await publish(registration)
+    await publish(completed(client_id, registration, luvn=True))
+    plan_id = await eventually(lambda: planning_db.fetchval("SELECT plan_id FROM plans WHERE client_id = $1",
+                                                            client_id))
+    _, _, _, other = await registered_and_assessed(publish, planning_db)
+    async with httpx.AsyncClient(base_url=planning_url) as http:
+        listed = {p["plan_id"] for p in (await http.get("/plans?limit=500", headers=bearer(luvn))).json()}
+        detail = await http.get(f"/plans/{plan_id}", headers=bearer(luvn))
+        not_its = await http.get(f"/plans/{other}", headers=bearer(luvn))
+        issue = await http.post(f"/plans/{plan_id}/issue", json=issue_body(), headers=bearer(luvn))
+        by_owner = await http.post(f"/plans/{plan_id}/issue", json=issue_body(), headers=bearer(owner))
+
+    assert str(plan_id) in listed and str(other) not in listed
+    assert detail.status_code == 200 and detail.json()["luvn_participation"] is True
+    assert detail.json()["notes"] is None
+    assert not_its.status_code == 403
+    assert (issue.status_code, issue.json()["detail"][0]["rule"]) == (403, "ownership.plan")
+    assert by_owner.status_code == 201
+
+
+async def test_an_assessment_before_its_clients_registration_opens_the_plan_when_the_client_arrives(
+        infra, publish, planning_db, planning_url):
+    client_id = uuid.uuid4()
+    registration = registered(client_id)
+    assessment = completed(client_id, registration)
+    async with planning_events(infra) as wait:
+        await publish(assessment)
+        await eventually(lambda: planning_db.fetchval("SELECT count(*) FROM pending_assessments WHERE client_id = $1",
+                                                      client_id))
+        assert await planning_db.fetchval("SELECT count(*) FROM plans WHERE client_id = $1", client_id) == 0
+
+        await publish(registration)
+        opened = (await wait(client_id, 1))[0]
+
+    assert (opened.type, opened.causation_id, opened.correlation_id) == ("PlanOpened", assessment.event_id,
+                                                                         registration.correlation_id)
+    assert await planning_db.fetchval("SELECT count(*) FROM pending_assessments WHERE client_id = $1", client_id) == 0

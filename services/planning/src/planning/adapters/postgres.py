@@ -103,7 +103,8 @@ class PostgresPlans:
 
     async def worklist(self, organisation: str | None, view: str, *, today: date, due_by: date, limit: int,
                        after: UUID | None) -> list[asyncpg.Record]:
-        """Plans to draw up (soonest due first), reviews due by `due_by`, or plans with referrals overdue."""
+        """Plans to draw up (soonest due first), reviews due by `due_by`, or plans with referrals overdue, of
+        `organisation` (LUVN: also those it takes part in, R6; None: everyone's)."""
         condition = {
             "to_draw_up": "status = 'to_be_drawn_up'",
             "in_force": "status = 'in_force'",
@@ -114,7 +115,8 @@ class PostgresPlans:
         }[view]
         order = {"to_draw_up": "due_on", "in_force": "ends_on", "reviews_due": "review_due_on", "referrals_overdue": "referrals_due_on"}[view]
         return await self.conn.fetch(
-            f"""SELECT * FROM plans WHERE ($1::text IS NULL OR owner = $1) AND {condition}
+            f"""SELECT * FROM plans WHERE ($1::text IS NULL OR owner = $1 OR ($1 = 'luvn' AND luvn_participation))
+                AND {condition}
                 AND ($4::uuid IS NULL OR plan_id > $4) AND $2::date IS NOT NULL AND $3::date IS NOT NULL
                 ORDER BY {order}, plan_id LIMIT $5""", organisation, today, due_by, after, limit)
 
@@ -153,6 +155,30 @@ class PostgresPlans:
                                      "WHERE plan_id = $1 ORDER BY service_code", plan_id)
 
 
+PENDING_LOCK_CLASS = 0x504C
+
+
+class PostgresPending:
+    """Assessments that arrived before their client's registration."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def lock(self, client_id: UUID) -> None:
+        """Serialise, until the transaction ends, the assessment and the registration of one client: whichever
+        comes second sees what the first committed, so a kept assessment is never missed."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", PENDING_LOCK_CLASS, str(client_id))
+
+    async def keep(self, envelope: Envelope) -> None:
+        await self.conn.execute("INSERT INTO pending_assessments (event_id, client_id, envelope) VALUES ($1, $2, $3) "
+                                "ON CONFLICT DO NOTHING", envelope.event_id, envelope.client_id, envelope.to_bytes())
+
+    async def take(self, client_id: UUID) -> list[Envelope]:
+        rows = await self.conn.fetch("DELETE FROM pending_assessments WHERE client_id = $1 RETURNING envelope, "
+                                     "received_at", client_id)
+        return [Envelope.from_bytes(r["envelope"]) for r in sorted(rows, key=lambda r: r["received_at"])]
+
+
 class PostgresNotes:
     """The plan's free-text notes, encrypted per client; erasure deletes them and shreds the key."""
 
@@ -186,6 +212,7 @@ class PostgresUnitOfWork(UnitOfWork):
     def bind(self, conn: asyncpg.Connection) -> None:
         self.plans = PostgresPlans(conn)
         self.notes = PostgresNotes(conn, self.keys)
+        self.pending = PostgresPending(conn)
 
     async def client(self, client_id: UUID) -> ClientView | None:
         return await clientview.get(self._conn, client_id)

@@ -1,9 +1,9 @@
 """What planning consumes, each applied once through the inbox in one transaction with its reaction.
 
-Three subscriptions, so a message waiting for another topic never holds up that topic's consumer:
-intake's clients (the read model, handover R5, erasure), assessment's completions (R4, R10), and
-guidance's referrals (R12). An assessment that arrives before its client's registration is retried
-until the registration is applied; what can never apply (an erased client) is refused with a rule.
+Three subscriptions, one per topic: intake's clients (the read model, handover R5, erasure), assessment's
+completions (R4, R10), and guidance's referrals (R12). The topics are consumed independently, so an
+assessment may arrive before its client's registration: it is kept and acted on when the client arrives,
+never retried or dropped. What can never apply (an erased client) is refused with a rule.
 """
 
 from __future__ import annotations

@@ -60,3 +60,13 @@ CREATE TABLE plan_notes (
 );
 CREATE INDEX plan_notes_plan ON plan_notes (plan_id);
 CREATE INDEX plan_notes_client ON plan_notes (client_id);
+
+-- Assessments completed before intake's registration of their client reached planning (the topics are
+-- consumed independently): kept here and acted on when the client arrives, so nothing waits or is lost.
+CREATE TABLE pending_assessments (
+    event_id    uuid PRIMARY KEY,
+    client_id   uuid        NOT NULL,
+    envelope    bytea       NOT NULL,   -- the AssessmentCompleted envelope as received (codes and ids only)
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX pending_assessments_client ON pending_assessments (client_id);

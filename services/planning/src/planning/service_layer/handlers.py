@@ -5,7 +5,7 @@ inside the inbox's transaction; commands from the API in their own."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4, uuid5
@@ -18,7 +18,8 @@ from backbone.unit_of_work import retrying
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from contracts.events.assessment import AssessmentCompleted
 from contracts.events.guidance import ReferralMade
-from contracts.events.planning import PlanEndReason, ReviewOccasion, InterruptionCause
+from contracts.events.planning import InterruptionCause, PlanEndReason, ReviewOccasion
+from contracts.registry import decode
 from contracts.vocabulary import ExtensionReason, Organisation, Service, TargetGroup
 from planning.adapters.postgres import PostgresUnitOfWork
 from planning.domain.errors import NotFound, Refused
@@ -117,26 +118,28 @@ async def on_plan(plan_id: UUID, ctx: Context, deps: Deps, change: Change, *, no
 # --- reactions to other services' events --------------------------------------------------------
 
 
-class ClientNotYetKnown(Exception):
-    """The assessment arrived before intake's registration reached planning; retried until it has."""
-
-
 async def assessment_completed(uow: PostgresUnitOfWork, envelope: Envelope, event: AssessmentCompleted,
                                deps: Deps) -> UUID | None:
     """R4, R10, R11: a completed assessment that shows a need opens a plan to be drawn up (once)."""
     if not event.plan_needed:
         return None
+    await uow.pending.lock(envelope.client_id)
     client = await uow.client(envelope.client_id)
-    if client is None:
-        raise ClientNotYetKnown(f"client of assessment {event.assessment_id} not yet registered here")
+    if client is None:  # intake's topic is behind: act when the registration arrives (client_changed)
+        await uow.pending.keep(envelope)
+        log.info("assessment kept until its client is known", client_id=str(envelope.client_id))
+        return None
     if not client.active:
         raise Refused("state.client", "the client was erased or merged into another")
     plan_id = uuid5(PLAN_IDS, str(event.assessment_id))
     if await uow.plans.exists_or_open(plan_id, client.client_id):
         log.info("plan already open for client", client_id=str(client.client_id))
         return None
+    facts = facts_of(client)
+    if event.luvn_participation_required:  # the assessment found services to coordinate with LUVN (R6)
+        facts = replace(facts, luvn_participation=True)
     plan = Plan.open(plan_id, client.client_id, assessment_id=event.assessment_id, completed_on=event.completed_on,
-                     plan_needed=True, facts=facts_of(client), policy=deps.policy)
+                     plan_needed=True, facts=facts, policy=deps.policy)
     await save(uow, plan, Context(Organisation(client.responsible_organisation), SYSTEM_ACTOR,
                                   envelope.correlation_id, envelope.event_id), deps)
     return plan_id
@@ -144,9 +147,14 @@ async def assessment_completed(uow: PostgresUnitOfWork, envelope: Envelope, even
 
 async def client_changed(uow: PostgresUnitOfWork, envelope: Envelope, before: ClientView | None,
                          after: ClientView | None, deps: Deps) -> None:
-    """R5: a new responsible organisation takes over the client's open plan; erasure destroys the notes."""
+    """A new client: the assessments that arrived first open their plans now. R5: a new responsible organisation
+    takes over the client's open plan. Erasure destroys the notes."""
     if after is None:
         return
+    if before is None:
+        await uow.pending.lock(after.client_id)
+        for pending in await uow.pending.take(after.client_id):
+            await assessment_completed(uow, pending, decode(pending), deps)
     if after.erased:
         await uow.notes.erase(after.client_id)
         return
