@@ -18,12 +18,12 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
 
-from backbone import auth
+from backbone.auth import seeder
 from contracts.ingress import identity_code
 from backbone.clock import today_in_finland
 from intake.config import IntakeSettings
@@ -82,28 +82,12 @@ def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
 
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
     """One-hour `system` tokens for each sending organisation (intake has migrated its database by now)."""
-    now = datetime.now(UTC)
-    tokens = {}
-    for org in SENDERS:
-        issued = await auth.issue(conn, principal=org, role="system", label="demo seeder", now=now,
-                                  expires_at=now + timedelta(hours=1))
-        tokens[org] = issued.token
-    return tokens
+    return await seeder.issue_tokens(conn, [(org, "system") for org in SENDERS])
 
 
-async def _with_connection(database_url: str, work):
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await work(conn)
-    finally:
-        await conn.close()
-
-
-async def revoke_demo_credentials(conn: asyncpg.Connection, tokens: dict[str, str]) -> None:
-    """The seeder's credentials are revoked when it is done, so they do not pile up."""
-    for token in tokens.values():
-        key_id, _ = auth.parse_token(token)
-        await auth.revoke(conn, key_id, now=datetime.now(UTC))
+_with_connection = seeder.with_connection
+revoke_demo_credentials = seeder.revoke_tokens
+"""The seeder's credentials are revoked when it is done, so they do not pile up."""
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> Any:

@@ -17,12 +17,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
 
-from backbone import auth
+from backbone.auth import seeder
 from backbone.clock import today_in_finland
 from contracts.topics import ORGANISATIONS
 from planning.config import PlanningSettings
@@ -31,27 +31,8 @@ SERVICES = ("civic_orientation.{language}", "integration_training.sv")
 
 
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
-    now = datetime.now(UTC)
-    tokens = {}
-    for principal, role in [(org, "officer") for org in ORGANISATIONS] + [("operator", "operator")]:
-        issued = await auth.issue(conn, principal=principal, role=role, label="demo seeder", now=now,
-                                  expires_at=now + timedelta(hours=1))
-        tokens[principal] = issued.token
-    return tokens
-
-
-async def revoke_demo_credentials(conn: asyncpg.Connection, tokens: dict[str, str]) -> None:
-    for token in tokens.values():
-        key_id, _ = auth.parse_token(token)
-        await auth.revoke(conn, key_id, now=datetime.now(UTC))
-
-
-async def _with_connection(database_url: str, work):
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await work(conn)
-    finally:
-        await conn.close()
+    """One-hour officer tokens for every organisation, and an operator's to read every worklist."""
+    return await seeder.issue_tokens(conn, [(org, "officer") for org in ORGANISATIONS] + [("operator", "operator")])
 
 
 def _call(method: str, url: str, token: str, body: dict | None = None) -> Any:
@@ -102,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for plans to draw up")
     args = parser.parse_args(argv)
     database_url = PlanningSettings().database_url.get_secret_value()
-    tokens = asyncio.run(_with_connection(database_url, issue_demo_credentials))
+    tokens = asyncio.run(seeder.with_connection(database_url, issue_demo_credentials))
     try:
         done = carry(args.url.rstrip("/"), tokens, wait_s=args.wait)
     except urllib.error.URLError as exc:
@@ -110,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"planning at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
     finally:
-        asyncio.run(_with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
+        asyncio.run(seeder.with_connection(database_url, lambda conn: seeder.revoke_tokens(conn, tokens)))
     for line in done:
         print(line)
     if not done:
