@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope
 from contracts.topics import event_topic
-from services.planning.tests.conftest import eventually
+from services.planning.tests.conftest import CATCH_UP_S, eventually
 from services.planning.tests.events import completed
 from tests.support.events import registered
 from tests.support.processes import ServiceProcess
@@ -49,7 +49,8 @@ async def test_killed_mid_stream_loses_and_duplicates_nothing(infra, publish, pl
         for registration in registrations:
             await publish(registration)
         await eventually(lambda: planning_db.fetchval(
-            "SELECT count(*) = $2 FROM client_view WHERE client_id = ANY($1::uuid[])", list(clients), CLIENTS))
+            "SELECT count(*) = $2 FROM client_view WHERE client_id = ANY($1::uuid[])", list(clients), CLIENTS),
+            timeout=CATCH_UP_S)
 
         async def assess() -> None:  # a steady stream that goes on while the service is down
             for registration in registrations:
