@@ -11,6 +11,7 @@ import pytest
 # --import-mode=importlib that conftest's dotted name would otherwise register the folder
 # contracts/ as a namespace package called `contracts`, hiding contracts/src/contracts.
 import contracts  # noqa: F401
+import guide  # noqa: F401  (the same for guide/tests/: the public guide's package is guide/src/guide)
 from tests.support.infra import Infra, provide
 
 

@@ -40,7 +40,8 @@ from tests.support.people import Person, invent
 
 SYSTEMS = ("ours", "plain")
 TABLES = ("vault_keys", "vault_records", "vault_match_keys", "event_store", "clients")  # what a registration writes
-_OURS_TABLES = "event_store, clients, vault_keys, vault_records, vault_match_keys, duplicate_flags"
+_OURS_TABLES = ("event_store, clients, vault_keys, vault_records, vault_match_keys, duplicate_flags, proposed_changes, "
+                "handovers, vault_erased")
 
 
 @dataclass(frozen=True)

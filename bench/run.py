@@ -32,6 +32,7 @@ import psutil
 import structlog
 
 from bench.appends import AppendResult, bench_appends
+from bench.assessment import AssessmentResult, bench_assessment
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
 from bench.latency import LatencyResult, bench_latency
@@ -51,12 +52,13 @@ class Report:
     latency: LatencyResult
     bench_rss: tuple[int, int]  # at start, peak
     facts: dict[str, str] = field(default_factory=dict)
+    assessment: AssessmentResult | None = None
     planning: PlanningResult | None = None
 
     @property
     def rows(self) -> list[Row]:
         return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
-                          self.planning)
+                          self.assessment, self.planning)
 
     def text(self) -> str:
         width = max(len(k) for k in self.facts) if self.facts else 0
@@ -81,6 +83,10 @@ class Report:
             rate = lat.catch_up_events / lat.catch_up_seconds if lat.catch_up_seconds else 0
             notes.append(f"Audit worked off a backlog of {lat.catch_up_events} events in {lat.catch_up_seconds:.1f} s "
                          f"({rate:,.0f} events/s) before the latency run.")
+        if self.assessment is not None:
+            notes.append(f"Assessment: {self.assessment.events} ClientRegistered of new clients per run through "
+                         "assessment's subscription (client view, case, AssessmentCaseOpened) on a scratch database; "
+                         "baseline: the same messages read by a raw consumer.")
         notes += lat.notes
         if self.planning is not None:
             notes.append(f"Plan opened: {self.planning.events} AssessmentCompleted per run on a scratch topic, through "
@@ -106,12 +112,15 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         consume = await bench_consume(target, sizes, relay.written)
         log("latency")
         latency = await bench_latency(target, sizes)
+        log("assessment")
+        assessment = await bench_assessment(target, sizes)
         log("planning")
         planning = await bench_planning(target, sizes)
     finally:
         if rss is None:
             own_rss.stop()
-    return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()), planning=planning)
+    return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()),
+                  assessment=assessment, planning=planning)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

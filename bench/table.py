@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.appends import AppendResult
+from bench.assessment import AssessmentResult
 from bench.common import MB, percentile
 from bench.consume import ConsumeResult
 from bench.planning import PlanningResult
@@ -68,12 +69,14 @@ FIGURES = [  # every row's figure, in order; the smoke test checks the table has
     "latency commit -> readable on Kafka, p50", "latency commit -> readable on Kafka, p99",
     "audit service RSS, peak under load", "audit service RSS, peak in catch-up",
     "bench process RSS, peak",
+    "assessment: ClientRegistered -> case opened",
     "AssessmentCompleted -> plan opened",
 ]
 
 
 def build_rows(appends: AppendResult, registration: RegistrationResult, relay: RelayResult, consume: ConsumeResult,
-               latency: LatencyResult, bench_rss: tuple[int, int], planning: PlanningResult | None = None) -> list[Row]:
+               latency: LatencyResult, bench_rss: tuple[int, int],
+               assessment: AssessmentResult | None = None, planning: PlanningResult | None = None) -> list[Row]:
     rows: list[Row] = []
     two_x = Target("min_ratio", 2.0)
     for writers, per_txn in APPEND_COMBOS:
@@ -109,6 +112,9 @@ def build_rows(appends: AppendResult, registration: RegistrationResult, relay: R
                         idle, Target("max", 150), missing="" if value else (latency.audit_note or "not measured")))
     # Not a service: it holds the pre-built envelopes of every benchmark besides the appends and relay it runs.
     rows.append(Row("bench process RSS, peak", "MB", bench_rss[1] / MB, "bench process at start", bench_rss[0] / MB))
+    if assessment is not None:
+        rows.append(Row("assessment: ClientRegistered -> case opened", "cases/s", assessment.cases_median,
+                        "raw aiokafka consume", assessment.raw_median, percent=True))
     rows.append(Row("AssessmentCompleted -> plan opened", "events/s", planning.opened_median if planning else None,
                     "raw aiokafka consume", planning.raw_median if planning else None, percent=True,
                     missing="" if planning else "not measured"))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import containers, kafka, postgres, procs, provision, secrets, services, tools
+from deploy import chromium, containers, kafka, postgres, procs, provision, secrets, services, tools
 from deploy.config import Layout
 from deploy.errors import DeployError
 
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     layout = Layout.from_env(profile=args.profile)
     try:
         if args.command == "up":
+            if args.profile == "test":  # the browser tests' chromium (the public guide, the console)
+                chromium.ensure_chromium()
             up(layout, with_services=args.services)
         elif args.command == "down":
             down(layout, purge=args.purge)

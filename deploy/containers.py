@@ -15,7 +15,7 @@ from contracts.topics import SERVICES
 from deploy import secrets as secrets_mod
 from deploy.config import SERVICE_PORT_OFFSETS
 from deploy.kafka import Listeners, server_properties
-from deploy.services import service_env
+from deploy.services import guide_env, service_env
 
 KAFKA_PORTS = {"client": 9092, "internal": 9093, "controller": 9094}
 HTTP_PORT_BASE = 8100
@@ -62,6 +62,9 @@ def compose_init(out: Path) -> None:
         env = service_env(svc, secrets, bootstrap=f"kafka:{KAFKA_PORTS['client']}", pg_host="postgres", pg_port=5432,
                           http_host="0.0.0.0", http_port=HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[svc],
                           smtp_host="mailcatcher", smtp_port=1025)
+        if svc == "guidance":
+            env |= guide_env(intake_url=f"http://intake:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['intake']}",
+                             public_url=f"http://localhost:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['guidance']}/guide")
         _write_private(out / f"{svc}.env", "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
                        SERVICE_UIDS[svc])
     print(f"wrote Kafka configuration, credentials and service settings to {out}")

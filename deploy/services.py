@@ -35,9 +35,18 @@ def service_env(service: str, secrets: dict[str, dict[str, str]], *, bootstrap: 
 
 
 def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
-    return service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
-                       http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
-                       smtp_port=layout.smtp_port)
+    env = service_env(service, secrets, bootstrap=layout.bootstrap, pg_host=layout.host, pg_port=layout.pg_port,
+                      http_host=layout.host, http_port=layout.http_port(service), smtp_host=layout.host,
+                      smtp_port=layout.smtp_port)
+    if service == "guidance":
+        env |= guide_env(intake_url=url(layout, "intake"), public_url=url(layout, "guidance") + "/guide")
+    return env
+
+
+def guide_env(*, intake_url: str, public_url: str) -> dict[str, str]:
+    """Guidance serves the public guide (guide/): where it forwards the contact form, and where the public
+    reaches it (the flyer's QR codes)."""
+    return {"GUIDANCE_GUIDE_INTAKE_URL": intake_url, "GUIDANCE_GUIDE_PUBLIC_URL": public_url}
 
 
 def pidfile(layout: Layout, service: str) -> Path:

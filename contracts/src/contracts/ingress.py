@@ -9,13 +9,13 @@ id, so only intake can read it and the sealed part cannot be moved to another me
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +26,7 @@ from pydantic import (
 )
 from stdnum.fi import hetu
 
+from contracts.dates import BirthDate, PastDay, PlannedDay, SentAt
 from contracts.errors import ContractError, describe
 from contracts.vocabulary import LanguageCode, Municipality, TargetGroup
 
@@ -63,7 +64,20 @@ IdentityCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _readable(text: str) -> str:
+    """No control characters, and at least one letter or digit: a name or a street that is only
+    NUL, format characters or punctuation is not one."""
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("must not contain control characters")
+    if not any(unicodedata.category(c)[0] in "LN" for c in text):
+        raise ValueError("must contain a letter or a digit")
+    return text
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 AfterValidator(_readable)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 
 
@@ -91,7 +105,7 @@ class PersonalData(BaseModel):
     identity_code: IdentityCode | None = Field(None, description="Finnish personal identity code (temporary codes "
                                                                   "included), when the person has one; the key to "
                                                                   "one person, one client.")
-    date_of_birth: date
+    date_of_birth: BirthDate
     address: Address | None = None
     phone: Phone | None = None
     email: Email | None = None
@@ -106,13 +120,8 @@ class PersonalData(BaseModel):
         return self
 
 
-def _not_before_2000(day: date) -> date:
-    if day.year < 2000:
-        raise ValueError("must not be before 2000")
-    return day
-
-
-Day = Annotated[date, AfterValidator(_not_before_2000)]
+Day = PastDay
+"""A day something happened, 2000 to today (contracts.dates)."""
 
 
 class _Facts(BaseModel):
@@ -152,7 +161,7 @@ class RefugeePlacement(_Facts):
 
     source: Literal["refugee_placement"] = "refugee_placement"
     protection: Literal["quota_refugee", "international_protection", "family_member"]
-    placed_on: Day
+    placed_on: PlannedDay
 
 
 class NewcomerNotice(_Facts):
@@ -160,7 +169,7 @@ class NewcomerNotice(_Facts):
 
     source: Literal["municipal_newcomer_notice"] = "municipal_newcomer_notice"
     native_language: LanguageCode
-    moved_in_on: Day
+    moved_in_on: PlannedDay
 
     @model_validator(mode="after")
     def check_native_language_is_foreign(self) -> Self:
@@ -222,7 +231,7 @@ class IngressMessage(BaseModel):
     message_id: UUID
     type: MessageType
     version: Literal[1] = INGRESS_VERSION
-    sent_at: AwareDatetime
+    sent_at: SentAt
     body: dict[str, Any]
     sealed: Annotated[str, StringConstraints(min_length=1, max_length=16_000, pattern=r"^[A-Za-z0-9._=-]+$")]
 

@@ -52,7 +52,8 @@ def dead_letter_topic(service: str) -> str:
 
 # Which event topics each service consumes (besides ingress for intake and dead letters for audit).
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "intake": tuple(ingress_topic(org) for org in ORGANISATIONS),
+    "intake": tuple(ingress_topic(org) for org in ORGANISATIONS)
+    + (event_topic("intake"),),  # its own, read back for the erasures a backup restore would undo
     "assessment": (event_topic("intake"),),
     "planning": (event_topic("intake"), event_topic("assessment"), event_topic("guidance")),
     "guidance": (event_topic("intake"), event_topic("planning")),

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from typing import Protocol
 
-FINLAND = ZoneInfo("Europe/Helsinki")
+from contracts.dates import FINLAND, PastDay, today_in_finland
 
-
-def today_in_finland() -> date:
-    """The calendar day in Finland now; registration days and deadlines are Finnish dates."""
-    return datetime.now(FINLAND).date()
+__all__ = ["FINLAND", "Clock", "FixedClock", "Past", "SystemClock", "today_in_finland"]
 
 
 class SystemClock:
@@ -33,3 +30,16 @@ class FixedClock:
 
     def today(self) -> date:
         return self.moment.astimezone(FINLAND).date()
+
+
+class Clock(Protocol):
+    """What services read the time through: `now()` is timezone-aware; `today()` is the date in Finland."""
+
+    def now(self) -> datetime: ...
+
+    def today(self) -> date: ...
+
+
+Past = PastDay
+"""A date in a request body for a day something happened: not in the future, not before contracts.dates'
+earliest plausible day."""

@@ -81,6 +81,18 @@ def _row(row: asyncpg.Record) -> StoredEvent:
     return StoredEvent(row["position"], row["stream_id"], row["version"], Envelope.from_bytes(row["envelope"]))
 
 
+async def lock_streams(conn: asyncpg.Connection, client_ids: Sequence[UUID]) -> None:
+    """Take the transaction-scoped locks `append` takes, for several clients in one fixed (sorted) order.
+
+    A command that changes two clients takes both first: appending to each in turn would lock them in
+    the order of the request, and two requests naming the same pair in opposite order would deadlock.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("lock_streams must run inside the unit of work's transaction")
+    await conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k "
+                       "ORDER BY 1) keys", [_client_lock_key(c) for c in client_ids])
+
+
 async def read_stream(conn: asyncpg.Connection, stream_id: UUID, after_version: int = 0) -> list[StoredEvent]:
     rows = await conn.fetch("SELECT position, stream_id, version, envelope FROM event_store "
                             "WHERE stream_id = $1 AND version > $2 ORDER BY version", stream_id, after_version)

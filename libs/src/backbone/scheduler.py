@@ -55,4 +55,7 @@ async def run_periodically(pool: asyncpg.Pool, name: str, interval_s: float, job
             raise
         except Exception as exc:  # noqa: BLE001 - the next round tries again; the error is logged
             log.error("scheduled job failed", job=name, error=type(exc).__name__)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the job's clean-up turned the cancellation into an
+                raise asyncio.CancelledError from exc  # error (a busy connection): stop all the same
         await asyncio.sleep(interval_s)

@@ -26,3 +26,7 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(8100, ge=1, le=65535, description="Port the HTTP API listens on.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Lowest log level written.")
     startup_timeout_s: float = Field(60.0, gt=0, description="How long start-up waits for Kafka and PostgreSQL.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses (or networks) of reverse proxies whose X-Forwarded-For and "
+                                          "X-Forwarded-Proto are believed; none by default, so a client's address is "
+                                          "the connection's and a forged header changes nothing.")

@@ -183,6 +183,42 @@ class ClientErased(IntakeEvent):
     basis: Literal["client_request", "retention_expired"]
 
 
+class ResponsibilityClaimed(IntakeEvent):
+    """A receiving municipality claims a client who moved there. Nothing changes yet: the claim takes
+    effect when the responsible organisation accepts it, or once `objection_deadline` (a working day)
+    has passed without an objection."""
+
+    TYPE: ClassVar[str] = "ResponsibilityClaimed"
+    VERSION: ClassVar[int] = 1
+
+    claim_id: UUID
+    claimant: Organisation
+    home_municipality: Municipality
+    moved_on: date
+    objection_deadline: date
+
+
+class ClaimAccepted(IntakeEvent):
+    """A claim took effect: accepted by the responsible organisation, or unopposed past its deadline.
+    The move and any handover follow as `ClientDetailsChanged` and `ResponsibilityAssigned`."""
+
+    TYPE: ClassVar[str] = "ClaimAccepted"
+    VERSION: ClassVar[int] = 1
+
+    claim_id: UUID
+    accepted_by: Literal["responsible_organisation", "deadline"]
+
+
+class ClaimObjected(IntakeEvent):
+    """The responsible organisation objected to a claim; nothing changes."""
+
+    TYPE: ClassVar[str] = "ClaimObjected"
+    VERSION: ClassVar[int] = 1
+
+    claim_id: UUID
+    reason: Literal["not_moved", "moved_elsewhere", "services_ongoing", "other"]
+
+
 EVENTS: tuple[type[Event], ...] = (
     ClientRegistered,
     ClientSourceAdded,
@@ -192,4 +228,7 @@ EVENTS: tuple[type[Event], ...] = (
     DuplicateResolved,
     ClientRelationshipEnded,
     ClientErased,
+    ResponsibilityClaimed,
+    ClaimAccepted,
+    ClaimObjected,
 )

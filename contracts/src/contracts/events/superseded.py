@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
+from contracts.events.assessment import InitialInterviewScheduled
 from contracts.events.base import Event, with_default_rule
 from contracts.events.intake import (
     ClientDetailsChanged,
@@ -40,6 +41,7 @@ from contracts.vocabulary import (
     Organisation,
     RegistrationSource,
     RuleId,
+    Service,
 )
 
 NOT_RECORDED = "not_recorded"
@@ -216,13 +218,36 @@ def upcast_plan_ended_v1(old: PlanEndedV1) -> PlanEnded:
     return PlanEnded(plan_id=old.plan_id, ended_on=old.ended_on, reason=PlanEndReason(old.reason))
 
 
+class InitialInterviewScheduledV1(Event):
+    """v1: no case, place, organisation or due rule, and no record of the cancellation instructions."""
+
+    PRODUCER: ClassVar[Service] = Service.ASSESSMENT
+    TYPE: ClassVar[str] = "InitialInterviewScheduled"
+    VERSION: ClassVar[int] = 1
+
+    interview_id: UUID
+    scheduled_at: AwareDatetime
+    due_on: date
+    language: LanguageCode
+    interpreter: bool
+
+
+def upcast_initial_interview_scheduled_v1(old: InitialInterviewScheduledV1) -> InitialInterviewScheduled:
+    """v1 did not record the case, the place, the organisation or the due rule (None), nor that the
+    client was told how to cancel: not recorded is not given (False), so no R26 fee can follow."""
+    return InitialInterviewScheduled(**old.model_dump(), assessment_id=None, place=None, responsible_organisation=None,
+                                     due_rule=None, cancellation_instructions_given=False)
+
+
 EVENTS: tuple[type[Event], ...] = (ClientRegisteredV1, ClientRegisteredV2, ClientDetailsChangedV1,
-                                   ResponsibilityAssignedV1, PlanIssuedV1, PlanExtendedV1, PlanEndedV1)
+                                   ResponsibilityAssignedV1, InitialInterviewScheduledV1, PlanIssuedV1, PlanExtendedV1,
+                                   PlanEndedV1)
 UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
     ClientRegisteredV1: upcast_client_registered_v1,
     ClientRegisteredV2: upcast_client_registered_v2,
     ClientDetailsChangedV1: upcast_client_details_changed_v1,
     ResponsibilityAssignedV1: upcast_responsibility_assigned_v1,
+    InitialInterviewScheduledV1: upcast_initial_interview_scheduled_v1,
     PlanIssuedV1: upcast_plan_issued_v1,
     PlanExtendedV1: upcast_plan_extended_v1,
     PlanEndedV1: upcast_plan_ended_v1,

@@ -1,5 +1,14 @@
+"""`python -m assessment` serves assessment; `python -m assessment credentials ...` manages its API
+credentials (docs/credentials.md)."""
+
+import sys
+
+from backbone import auth
 from backbone.serve import serve
 from assessment.bootstrap import build
 from assessment.config import AssessmentSettings
 
+if len(sys.argv) > 1 and sys.argv[1] == "credentials":
+    settings = AssessmentSettings()
+    sys.exit(auth.main(sys.argv[2:], settings.database_url.get_secret_value(), prog="python -m assessment credentials"))
 serve(build, AssessmentSettings())

@@ -1,12 +1,14 @@
 """Builds intake's app: the only place that wires pools, brokers, keys and handlers together.
 
 Building needs neither Kafka nor PostgreSQL; they are connected at start-up, so the app (and its
-AsyncAPI document) can be built offline. It does need the vault's keys: intake refuses to start
+AsyncAPI document) can be built offline. At start-up, before anything is served or applied, every
+erasure on intake's own topic that the database does not know (a restored backup) is applied again. It does need the vault's keys: intake refuses to start
 without them rather than keep personal data unencrypted.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,12 +17,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backbone.app import ServiceContext, create_service_app
+from backbone.clock import SystemClock
 from backbone.scheduler import Scheduled
 from backbone.workdays import WorkingDays
 from contracts.envelope import Envelope
 from contracts.events.intake import EVENTS
 from contracts.topics import event_topic
-from backbone.clock import SystemClock
+from intake.adapters import erasure_log
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
 from intake.config import IntakeSettings
@@ -29,7 +32,7 @@ from intake.domain.client import Policy
 from intake.entrypoints import http, ingress
 from intake.entrypoints.dependencies import Services
 from intake.entrypoints.public import RateLimit
-from intake.service_layer import handlers
+from intake.service_layer import handlers, restore
 from intake.service_layer.ports import Clock
 
 if TYPE_CHECKING:  # imported by backbone.app at run time; importing it here first only adds a deprecation warning
@@ -43,7 +46,8 @@ def policy_from(settings: IntakeSettings) -> Policy:
     book = default_agreement_book(hango_from=settings.hango_agreement_from, inga_status=settings.inga_agreement_status,
                                   inga_from=settings.inga_agreement_from)
     return Policy(book, WorkingDays(saturday_is_working=settings.saturday_is_working_day),
-                  settings.assessment_target_working_days)
+                  settings.assessment_target_working_days, settings.claim_objection_working_days,
+                  settings.handover_protection_days)
 
 
 def private_keys(settings: IntakeSettings) -> tuple[str, ...]:
@@ -61,10 +65,23 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(holder["ctx"].pool, keys), clock=clock or SystemClock(),
                          policy=policy_from(settings))
 
+    erasures_reapplied = asyncio.Event()  # the ingress inbox and the jobs wait for it: nothing is applied before
+
+    async def reapply_erasures(_: ServiceContext) -> None:
+        own_topic = event_topic("intake")
+        await restore.reapply_erasures(deps, own_topic,
+                                       lambda start: erasure_log.read_erasures(settings, own_topic, start))
+        erasures_reapplied.set()
+
+    async def jobs() -> None:
+        if erasures_reapplied.is_set():
+            await run_jobs(deps)
+
     app, ctx = create_service_app(settings, title="Intake", migrations=MIGRATIONS,
-                                  subscriptions=[ingress.subscription(deps, keys, ingress_keys)],
-                                  jobs=[Scheduled("intake.jobs", settings.retention_check_interval_s,
-                                                  lambda: run_jobs(deps))])
+                                  subscriptions=[ingress.subscription(deps, keys, ingress_keys,
+                                                                      ready=erasures_reapplied)],
+                                  jobs=[Scheduled("intake.jobs", settings.retention_check_interval_s, jobs)],
+                                  on_startup=reapply_erasures)
     holder["ctx"] = ctx
     app.description = ("Registers clients from every source, decides eligibility and responsibility, keeps the "
                        "encrypted personal-data vault. Authenticate with `Authorization: Bearer <token>` "
@@ -79,11 +96,13 @@ def build(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
 
 
 async def run_jobs(deps: handlers.Deps) -> None:
-    """R29's erasure at the end of retention, handing clients over when an agreement changes, and
-    forgetting idempotency keys after 7 days (one round; `backbone.scheduler` repeats it)."""
+    """R29's erasure at the end of retention, handing clients over when an agreement changes, claims
+    unopposed past their deadline, and forgetting idempotency keys after 7 days (one round;
+    `backbone.scheduler` repeats it)."""
     while await handlers.erase_expired(deps):
         pass
     await handlers.review_responsibilities(deps)
+    await handlers.accept_unopposed_claims(deps)
     await handlers.forget_idempotency_keys(deps)
 
 

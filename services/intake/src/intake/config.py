@@ -38,6 +38,12 @@ class IntakeSettings(ServiceSettings):
     saturday_is_working_day: bool = Field(False, description="R33: whether Saturday counts as a working day.")
     assessment_target_working_days: int = Field(5, ge=0, le=60, description="R8: the target, in working days, "
                                                  "to start the assessment (the law says without delay).")
+    claim_objection_working_days: int = Field(
+        10, ge=1, le=60, description="Working days (R33) the responsible organisation has to object to a receiving "
+                                     "municipality's claim; unopposed, the claim then takes effect.")
+    handover_protection_days: int = Field(
+        30, ge=0, le=365, description="Days after a change of responsibility during which erasure on request and "
+                                      "the end of the relationship are refused.")
     retention_check_interval_s: float = Field(3600.0, gt=0, description="How often the R29 erasure job runs.")
     public_rate_limit: str = Field("5/minute;30/hour", description="Requests per client address on the public "
                                                                    "endpoint (the `limits` library's notation).")

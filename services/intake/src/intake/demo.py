@@ -23,9 +23,10 @@ from typing import Any
 
 import asyncpg
 
-from backbone.auth import seeder
+from backbone.auth.temporary import issue_temporary, revoke_temporary, with_connection
 from contracts.ingress import identity_code
 from backbone.clock import today_in_finland
+from contracts.topics import OPERATOR
 from intake.config import IntakeSettings
 
 # (first name, surname meaning "example", language, second language)
@@ -81,13 +82,15 @@ def demo_client(n: int, today: date) -> tuple[str, dict[str, Any]]:
 
 
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
-    """One-hour `system` tokens for each sending organisation (intake has migrated its database by now)."""
-    return await seeder.issue_tokens(conn, [(org, "system") for org in SENDERS])
+    """One-hour `system` tokens for each sending organisation, and an operator's to count every client
+    (intake has migrated its database by now)."""
+    tokens = await issue_temporary(conn, SENDERS, role="system", label="demo seeder")
+    return tokens | await issue_temporary(conn, [OPERATOR], role="operator", label="demo seeder")
 
 
-_with_connection = seeder.with_connection
-revoke_demo_credentials = seeder.revoke_tokens
-"""The seeder's credentials are revoked when it is done, so they do not pile up."""
+async def revoke_demo_credentials(conn: asyncpg.Connection, tokens: dict[str, str]) -> None:
+    """The seeder's credentials are revoked when it is done, so they do not pile up."""
+    await revoke_temporary(conn, tokens)
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> Any:
@@ -101,7 +104,7 @@ def _call(method: str, url: str, body: dict | None = None, token: str | None = N
 def seed(url: str, count: int, tokens: dict[str, str], today: date | None = None) -> list[dict[str, Any]]:
     """Register clients until the server holds at least `count`; returns the registrations made."""
     today = today or today_in_finland()
-    existing = _call("GET", f"{url}/clients/count", token=tokens["raseborg"])["clients"]
+    existing = _call("GET", f"{url}/clients/count", token=tokens[OPERATOR])["clients"]
     made = []
     for n in range(existing, count):
         source, body = demo_client(n, today)
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=12, help="clients the server should hold at least")
     args = parser.parse_args(argv)
     database_url = IntakeSettings().database_url.get_secret_value()
-    tokens = asyncio.run(_with_connection(database_url, issue_demo_credentials))
+    tokens = asyncio.run(with_connection(database_url, issue_demo_credentials))
     try:
         made = seed(args.url.rstrip("/"), args.count, tokens)
     except urllib.error.URLError as exc:  # HTTPError included: the body names fields, never values
@@ -126,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intake at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
     finally:
-        asyncio.run(_with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
+        asyncio.run(with_connection(database_url, lambda conn: revoke_demo_credentials(conn, tokens)))
     for m in made:
         print(f"{m['source']:<28} {m['home_municipality']:<9} {'/'.join(m['languages']):<6} "
               f"client {m.get('client_id', '(public request: reference ' + str(m.get('reference')) + ')')}")

@@ -3,29 +3,25 @@ over HTTP by uvicorn on a free port, in this test process."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import asyncpg
+import httpx
 import pytest
-import uvicorn
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from backbone import auth, db
 from backbone.app import RUNTIME_MIGRATIONS
-from contracts.topics import all_topics
+from services.intake.tests.factories import PATHS, SENDERS, body
 from intake.bootstrap import MIGRATIONS, build
 from intake.config import IntakeSettings
+from tests.support.processes import free_port
+from tests.support.serving import serving as support_serving
+from tests.support.serving import tail
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["free_port", "tail"]  # the intake tests import them from here
 
 
 def intake_settings(infra, port: int) -> IntakeSettings:
@@ -46,52 +42,14 @@ async def intake_db(infra) -> AsyncIterator[asyncpg.Pool]:
 @asynccontextmanager
 async def serving(settings: IntakeSettings) -> AsyncIterator[str]:
     """Intake built from `settings` and served by uvicorn in this process; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(build(settings), host="127.0.0.1", port=settings.http_port,
-                                           log_config=None, lifespan="on"))
-    serving_task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 90
-    while not server.started:  # set once start-up (migrations, Kafka, relay) has finished
-        if serving_task.done():
-            serving_task.result()  # start-up failed: raise its error here
-        assert time.monotonic() < deadline, "intake did not start within 90 s"
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{settings.http_port}"
-    finally:
-        server.should_exit = True
-        await serving_task
+    async with support_serving(build(settings), settings.http_port, "intake", settings=settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")  # stopped after its module: its relay should not outlive the tests using it
 async def intake_url(infra) -> AsyncIterator[str]:
     async with serving(intake_settings(infra, free_port())) as url:
         yield url
-
-
-@asynccontextmanager
-async def tail(infra, topic: str, *, principal: str, group: str) -> AsyncIterator[Callable]:
-    """Read `topic` from its current end: enter before acting, then `await next_matching(pred)`."""
-    consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        declared = next(t for t in all_topics() if t.name == topic)
-        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
-        consumer.assign(partitions)
-        for partition, offset in (await consumer.end_offsets(partitions)).items():
-            consumer.seek(partition, offset)
-
-        async def next_matching(predicate: Callable[[ConsumerRecord], bool], timeout: float = 60) -> ConsumerRecord:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    for record in records:
-                        if predicate(record):
-                            return record
-            raise AssertionError(f"no matching record on {topic} within {timeout} s")
-
-        yield next_matching
-    finally:
-        await consumer.stop()
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +70,34 @@ async def tokens(intake_db) -> Callable[[str, str], str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def http(intake_url):
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def as_(http, tokens):
+    """`await as_(principal, role)`: headers authenticating as that principal and role."""
+    async def headers(principal: str, role: str = "system") -> dict[str, str]:
+        return bearer(await tokens(principal, role))
+    return headers
+
+
+async def register(http, as_, source: str, person=None, sender: str | None = None, **overrides) -> httpx.Response:
+    return await http.post(PATHS[source], json=body(source, person, **overrides),
+                           headers=await as_(sender or SENDERS[source]))
+
+
+async def patch_person(http, client_id: str, headers: dict, changes: dict) -> httpx.Response:
+    """Change the person's data as an officer does: read it (for its ETag), then PATCH with If-Match."""
+    read = await http.get(f"/clients/{client_id}/personal-data", headers={**headers, "X-Purpose": "correction"})
+    return await http.patch(f"/clients/{client_id}/personal-data", json=changes,
+                            headers={**headers, "If-Match": read.headers.get("etag", '"none"')})
+
+
+async def stream_types(intake_db, client_id) -> list[str]:
+    rows = await intake_db.fetch("SELECT type FROM event_store WHERE stream_id = $1 ORDER BY version", UUID(client_id))
+    return [r["type"] for r in rows]

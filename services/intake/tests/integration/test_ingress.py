@@ -204,3 +204,25 @@ class TestBadMessages:
         await send(infra, "kela", ingress_topic("kela"), msg.to_bytes())
 
         assert b"R30" in dict((await dead_letters(lambda r: r.value == msg.to_bytes())).headers)["dlq.reason"]
+
+
+class TestImplausibleDates:
+    async def test_a_message_sent_in_2999_is_dead_lettered_as_a_contract_violation_naming_sent_at(
+            self, infra, intake_url, public_key, dead_letters):
+        msg = message(public_key, body=facts("kela_notification"), sealed=person_json(invent()))
+        raw = json.dumps({**json.loads(msg.to_bytes()), "sent_at": "2999-01-01T00:00:00+00:00"}).encode()
+
+        await send(infra, "kela", ingress_topic("kela"), raw)
+
+        headers = dict((await dead_letters(lambda r: r.value == raw)).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"sent_at" in headers["dlq.reason"]
+
+    @pytest.mark.parametrize("day", ["9999-12-31", "9998-06-01"])
+    async def test_a_far_future_first_permit_date_is_a_contract_violation_naming_the_field_not_a_crash(
+            self, infra, intake_url, public_key, dead_letters, day):
+        msg = message(public_key, body=facts("kela_notification", first_permit_date=day), sealed=person_json(invent()))
+
+        await send(infra, "kela", ingress_topic("kela"), msg.to_bytes())
+
+        headers = dict((await dead_letters(lambda r: r.value == msg.to_bytes())).headers)
+        assert headers["dlq.error"] == b"InvalidIngressMessage" and b"first_permit_date" in headers["dlq.reason"]

@@ -19,11 +19,14 @@ from intake.domain.responsibility import responsible_organisation
 from services.intake.tests.factories import registration
 from tests.support.people import people
 
+from contracts.dates import today_in_finland
+from intake.domain.errors import Refused
+
 pytestmark = pytest.mark.unit
 
 SOURCES = ("employment_region_jobseeker", "kela_notification", "refugee_placement", "municipal_newcomer_notice",
            "authority_contact", "own_request")
-today_ = st.dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31))
+today_ = st.dates(min_value=date(2024, 1, 1), max_value=today_in_finland())  # registrations' dates are past days
 policies = st.builds(
     lambda inga, inga_from, saturday, target: Policy(
         default_agreement_book(inga_status=inga, inga_from=inga_from), WorkingDays(saturday), target),
@@ -90,10 +93,14 @@ def test_R5_every_handover_names_who_had_the_client_and_ends_where_the_law_says(
     today, reg = case
     client = Client.register(uuid4(), reg, languages=("ar",), under_23=False, today=today, policy=policy)
     for kind, value in steps:
-        if kind == "jobseeker":
-            client.change_jobseeker_status(value, on=today, today=today, policy=policy)
-        else:
-            client.move(value, on=today, today=today, policy=policy)
+        try:
+            if kind == "jobseeker":
+                client.change_jobseeker_status(value, on=today, today=today, policy=policy)
+            else:
+                client.move(value, on=today, today=today, policy=policy)
+        except Refused as refused:  # a step that changes nothing, or a status change without a registration
+            assert refused.rule in ("unchanged.jobseeker_status", "unchanged.home_municipality",
+                                    "ownership.jobseeker_registration")
 
     holder = client.pending[0].responsible_organisation
     for event in client.pending[1:]:

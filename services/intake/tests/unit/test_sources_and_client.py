@@ -134,14 +134,14 @@ class TestLaw:
         assert inga_in_force.responsible_organisation == "raseborg"
 
     def test_R5_responsibility_moves_when_jobseeker_status_changes_with_from_to_and_reason(self):
-        client = register("kela_notification")
+        client = register("employment_region_jobseeker")
         client.pending.clear()
 
-        client.change_jobseeker_status(True, on=TODAY, today=TODAY, policy=POLICY)
-        moved = only(client, ResponsibilityAssigned)
-        client.pending.clear()
         client.change_jobseeker_status(False, on=TODAY, today=TODAY, policy=POLICY)
         back = only(client, ResponsibilityAssigned)
+        client.pending.clear()
+        client.change_jobseeker_status(True, on=TODAY, today=TODAY, policy=POLICY)
+        moved = only(client, ResponsibilityAssigned)
 
         assert (moved.previous_organisation, moved.responsible_organisation, moved.reason) == (
             "raseborg", "employment-region", "registered_as_jobseeker")
@@ -264,11 +264,11 @@ class TestOnePersonOneClient:
         assert only(client, ClientDetailsChanged).window_ends_on == date(2027, 6, 1)
 
     def test_history_rebuilds_the_same_client(self):
-        client = register("kela_notification")
-        client.change_jobseeker_status(True, on=TODAY, today=TODAY, policy=POLICY)
+        client = register("employment_region_jobseeker")
+        client.change_jobseeker_status(False, on=TODAY, today=TODAY, policy=POLICY)
         client.flag_possible_duplicate(uuid4(), "name_and_birth_date")
 
         rebuilt = Client.from_history(client.id, client.pending)
 
-        assert rebuilt.responsible_organisation == client.responsible_organisation == "employment-region"
+        assert rebuilt.responsible_organisation == client.responsible_organisation == "raseborg"
         assert rebuilt.open_duplicates == client.open_duplicates and rebuilt.version == len(client.pending)

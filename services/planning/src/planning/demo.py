@@ -22,17 +22,19 @@ from typing import Any
 
 import asyncpg
 
-from backbone.auth import seeder
+from backbone.auth.temporary import issue_temporary, revoke_temporary, with_connection
 from backbone.clock import today_in_finland
 from contracts.topics import ORGANISATIONS
 from planning.config import PlanningSettings
 
 SERVICES = ("civic_orientation.{language}", "integration_training.sv")
+LABEL = "demo seeder"
 
 
 async def issue_demo_credentials(conn: asyncpg.Connection) -> dict[str, str]:
     """One-hour officer tokens for every organisation, and an operator's to read every worklist."""
-    return await seeder.issue_tokens(conn, [(org, "officer") for org in ORGANISATIONS] + [("operator", "operator")])
+    tokens = await issue_temporary(conn, ORGANISATIONS, role="officer", label=LABEL)
+    return tokens | await issue_temporary(conn, ["operator"], role="operator", label=LABEL)
 
 
 def _call(method: str, url: str, token: str, body: dict | None = None) -> Any:
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for plans to draw up")
     args = parser.parse_args(argv)
     database_url = PlanningSettings().database_url.get_secret_value()
-    tokens = asyncio.run(seeder.with_connection(database_url, issue_demo_credentials))
+    tokens = asyncio.run(with_connection(database_url, issue_demo_credentials))
     try:
         done = carry(args.url.rstrip("/"), tokens, wait_s=args.wait)
     except urllib.error.URLError as exc:
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"planning at {args.url} refused or did not answer: {detail}", file=sys.stderr)
         return 1
     finally:
-        asyncio.run(seeder.with_connection(database_url, lambda conn: seeder.revoke_tokens(conn, tokens)))
+        asyncio.run(with_connection(database_url, lambda conn: revoke_temporary(conn, tokens)))
     for line in done:
         print(line)
     if not done:

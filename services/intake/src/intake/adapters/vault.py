@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from contracts.ingress import PersonalData
 from backbone import crypto
+from intake.domain.errors import Refused
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,18 @@ class VaultRecord:
 
 
 @dataclass(frozen=True)
+class ProposedChange:
+    """Values of the person's data that someone other than the responsible organisation sent and that
+    differ from the record (`values`: field name to value, as JSON)."""
+
+    change_id: UUID
+    proposed_by: str
+    source: str
+    proposed_at: datetime
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class VaultCrypto:
     """The keys the vault works with, from settings."""
 
@@ -96,11 +110,15 @@ class PostgresVault:
     def __init__(self, conn: asyncpg.Connection, keys: VaultCrypto) -> None:
         self.conn, self.keys = conn, keys
 
-    async def store(self, client_id: UUID, record: VaultRecord, municipality: str) -> None:
-        """Create or replace the client's record (a new client gets a new data key) and its match keys."""
-        row = await self.conn.fetchrow("SELECT master_key_id, wrapped_key FROM vault_keys WHERE client_id = $1",
-                                       client_id)
+    async def store(self, client_id: UUID, record: VaultRecord, municipality: str) -> int:
+        """Create or replace the client's record (a new client gets a new data key) and its match keys;
+        returns the record's new revision. The key row is locked first, so a concurrent erasure waits
+        for this store or this store sees it; an erased client's record is never written again."""
+        row = await self.conn.fetchrow(
+            "SELECT master_key_id, wrapped_key FROM vault_keys WHERE client_id = $1 FOR UPDATE", client_id)
         if row is None:
+            if await self.conn.fetchval("SELECT true FROM vault_erased WHERE client_id = $1", client_id):
+                raise Refused("R29", "the client's personal data was erased; nothing is stored for them again")
             data_key = crypto.new_data_key()
             key_id, wrapped = self.keys.keyring.wrap(data_key)
             await self.conn.execute("INSERT INTO vault_keys (client_id, master_key_id, wrapped_key) VALUES ($1, $2, $3)",
@@ -108,9 +126,11 @@ class PostgresVault:
         else:
             data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
         blob = crypto.encrypt(data_key, record.to_bytes(), client_id=client_id)
-        await self.conn.execute(
+        revision = await self.conn.fetchval(
             """INSERT INTO vault_records (client_id, ciphertext) VALUES ($1, $2)
-               ON CONFLICT (client_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, updated_at = now()""",
+               ON CONFLICT (client_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, updated_at = now(),
+                                                     revision = vault_records.revision + 1
+               RETURNING revision""",
             client_id, blob)
         await self.conn.execute("DELETE FROM vault_match_keys WHERE client_id = $1", client_id)
         digests = [("name_birth_municipality", self.keys.similarity_digest(record.person, municipality))]
@@ -118,6 +138,53 @@ class PostgresVault:
             digests.append(("identity_code", self.keys.identity_digest(record.person.identity_code)))
         await self.conn.executemany("INSERT INTO vault_match_keys (client_id, kind, digest) VALUES ($1, $2, $3)",
                                     [(client_id, kind, digest) for kind, digest in digests])
+        return revision
+
+    async def revision(self, client_id: UUID, *, lock: bool = False) -> int | None:
+        """The record's revision (its ETag), locked for this transaction when `lock`; None once erased."""
+        return await self.conn.fetchval(
+            "SELECT revision FROM vault_records WHERE client_id = $1" + (" FOR UPDATE" if lock else ""), client_id)
+
+    async def propose(self, client_id: UUID, proposal: ProposedChange) -> None:
+        """Keep personal data sent by someone other than the responsible organisation, encrypted under
+        the client's data key, for an officer to accept or reject. A sender's newer proposal replaces
+        its older open one, so repeating a form does not pile up work."""
+        data_key = await self._data_key(client_id)
+        await self.conn.execute("DELETE FROM proposed_changes WHERE client_id = $1 AND proposed_by = $2 "
+                                "AND decision IS NULL", client_id, proposal.proposed_by)
+        blob = crypto.encrypt(data_key, json.dumps(proposal.values, ensure_ascii=False).encode(), client_id=client_id)
+        await self.conn.execute(
+            """INSERT INTO proposed_changes (change_id, client_id, proposed_by, source, fields, ciphertext, proposed_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            proposal.change_id, client_id, proposal.proposed_by, proposal.source, sorted(proposal.values), blob,
+            proposal.proposed_at)
+
+    async def proposals(self, client_id: UUID, *, change_id: UUID | None = None,
+                        lock: bool = False) -> list[ProposedChange]:
+        """The client's open proposed changes, oldest first (or the one with `change_id`)."""
+        rows = await self.conn.fetch(
+            """SELECT change_id, proposed_by, source, ciphertext, proposed_at FROM proposed_changes
+               WHERE client_id = $1 AND decision IS NULL AND ($2::uuid IS NULL OR change_id = $2)
+               ORDER BY proposed_at, change_id""" + (" FOR UPDATE" if lock else ""), client_id, change_id)
+        if not rows:
+            return []
+        data_key = await self._data_key(client_id)
+        return [ProposedChange(r["change_id"], r["proposed_by"], r["source"], r["proposed_at"],
+                               json.loads(crypto.decrypt(data_key, r["ciphertext"], client_id=client_id)))
+                for r in rows]
+
+    async def decide(self, change_id: UUID, decision: str, decided_by: str, now: datetime) -> None:
+        """Record the decision and drop the proposed values (the accepted ones are in the record now)."""
+        await self.conn.execute(
+            """UPDATE proposed_changes SET decision = $2, decided_by = $3, decided_at = $4, ciphertext = NULL
+               WHERE change_id = $1""", change_id, decision, decided_by, now)
+
+    async def _data_key(self, client_id: UUID) -> bytes:
+        row = await self.conn.fetchrow("SELECT master_key_id, wrapped_key FROM vault_keys WHERE client_id = $1",
+                                       client_id)
+        if row is None:
+            raise Refused("R29", "the client's personal data was erased")
+        return self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
 
     async def load(self, client_id: UUID) -> VaultRecord | None:
         """The client's record, or None once erased (or never stored)."""
@@ -155,7 +222,9 @@ class PostgresVault:
         return [r["client_id"] for r in rows]
 
     async def erase(self, client_id: UUID) -> bool:
-        """Delete the data key, and with it the data and the match keys; True if there was one."""
+        """Delete the data key, and with it the data, the match keys and proposed changes, and remember
+        the client as erased so nothing is stored for them again; True if there was a key."""
+        await self.conn.execute("INSERT INTO vault_erased (client_id) VALUES ($1) ON CONFLICT DO NOTHING", client_id)
         return await self.conn.fetchval("DELETE FROM vault_keys WHERE client_id = $1 RETURNING true",
                                         client_id) is True
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID
 
 from backbone.workdays import WorkingDays
 from contracts.events.base import Event
 from contracts.events.intake import (
+    ClaimAccepted,
+    ClaimObjected,
     ClientDetailsChanged,
     ClientErased,
     ClientRegistered,
@@ -24,14 +26,15 @@ from contracts.events.intake import (
     DuplicateResolved,
     PossibleDuplicateFlagged,
     ResponsibilityAssigned,
+    ResponsibilityClaimed,
     ResponsibilityReason,
 )
 from contracts.vocabulary import ClientState, Municipality, Organisation, RegistrationSource, TargetGroup
 from intake.domain import sources
 from intake.domain.agreements import AgreementBook, default_agreement_book
 from intake.domain.eligibility import Eligibility, decide_on_window, window_ends_on
-from intake.domain.errors import Refused
-from intake.domain.responsibility import luvn_participation_required, responsible_organisation
+from intake.domain.errors import Refused, Unchanged
+from intake.domain.responsibility import luvn_participation_required, receiving_organisation, responsible_organisation
 
 INITIAL_INTERVIEW_WORKING_DAYS = 5
 """R9: a registered jobseeker's initial interview within 5 working days of the registration day."""
@@ -48,6 +51,11 @@ class Policy:
     working_days: WorkingDays = field(default_factory=WorkingDays)
     assessment_target_working_days: int = 5
     """R8: the law says "without delay"; the programme's target is 5 working days."""
+    claim_objection_working_days: int = 10
+    """Working days the responsible organisation has to object to a receiving municipality's claim."""
+    handover_protection_days: int = 30
+    """Days after a change of responsibility during which erasure on request and the end of the
+    relationship are refused: whoever just took a client cannot make it vanish."""
 
     def assessment_due(self, state: ClientState, registered_on: date, *, jobseeker_source: bool) -> date | None:
         if state == "guidance_only":
@@ -73,6 +81,17 @@ def years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+@dataclass(frozen=True)
+class OpenClaim:
+    """A receiving municipality's claim waiting for the responsible organisation or its deadline."""
+
+    claim_id: UUID
+    claimant: Organisation
+    municipality: Municipality
+    moved_on: date
+    deadline: date
+
+
 @dataclass
 class Client:
     id: UUID
@@ -92,6 +111,9 @@ class Client:
     erased: bool = False
     merged_into: UUID | None = None
     open_duplicates: set[UUID] = field(default_factory=set)
+    open_claim: OpenClaim | None = None
+    responsibility_changed_on: date | None = None
+    """The day responsibility last moved (the day it was recorded): starts the handover protection."""
     pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     # --- decisions -------------------------------------------------------------------------------
@@ -140,23 +162,90 @@ class Client:
             self.change_jobseeker_status(True, on=day, today=today, policy=policy)
 
     def change_jobseeker_status(self, registered: bool, *, on: date, today: date, policy: Policy) -> None:
-        """R5: responsibility moves when jobseeker status changes."""
+        """R5: responsibility moves when jobseeker status changes, at once.
+
+        A status change restores or ends the employment region's own registration: it cannot make
+        a client who was never registered as a jobseeker one (that takes a jobseeker registration,
+        with the person's details, which adds the source first).
+        """
         self._check_active()
         if registered == self.registered_jobseeker:
-            return
+            raise Unchanged("unchanged.jobseeker_status", "the jobseeker status is already as given")
+        if registered and RegistrationSource.EMPLOYMENT_REGION_JOBSEEKER not in self.sources:
+            raise Refused("ownership.jobseeker_registration",
+                          "the client was never registered as a jobseeker: send a jobseeker registration "
+                          "with the person's details instead of a status change")
         self._record(ClientDetailsChanged(registered_jobseeker=registered))
         reason = (ResponsibilityReason.REGISTERED_AS_JOBSEEKER if registered
                   else ResponsibilityReason.NO_LONGER_REGISTERED_JOBSEEKER)
         self._reassign(on, today, policy, reason)
 
     def move(self, municipality: Municipality, *, on: date, today: date, policy: Policy) -> None:
-        """A new home municipality: its services (or its agreed provider) take over, unless the
-        employment region is responsible (R5)."""
+        """A new home municipality, recorded by the organisation responsible today (the service layer
+        checks who): its services (or its agreed provider) take over, unless the employment region
+        is responsible (R5). An open claim is thereby decided: accepted if it named this municipality,
+        objected to (`moved_elsewhere`) if not, so it cannot take effect later over the recorded move."""
         self._check_active()
         if municipality == self.home_municipality:
-            return
+            raise Unchanged("unchanged.home_municipality", "the client lives in this municipality already")
+        if self.open_claim is not None:  # the move decides the open claim: accepted, or moved elsewhere
+            claim = self.open_claim.claim_id
+            self._record(ClaimAccepted(claim_id=claim, accepted_by="responsible_organisation")
+                         if self.open_claim.municipality == municipality
+                         else ClaimObjected(claim_id=claim, reason="moved_elsewhere"))
         self._record(ClientDetailsChanged(home_municipality=municipality))
         self._reassign(on, today, policy, ResponsibilityReason.MOVED_TO_ANOTHER_MUNICIPALITY)
+
+    def claim(self, claimant: Organisation, municipality: Municipality, *, claim_id: UUID, moved_on: date,
+              today: date, policy: Policy) -> OpenClaim:
+        """The receiving municipality claims a client who moved there. Nothing moves yet: the
+        responsible organisation accepts or objects, or the claim takes effect once
+        `policy.claim_objection_working_days` working days (R33) pass without an objection."""
+        self._check_active()
+        if self.open_claim is not None:
+            raise Refused("claims.open", "the client has an open claim already; it is decided first")
+        if municipality == self.home_municipality:
+            raise Unchanged("unchanged.home_municipality", "the client lives in this municipality already")
+        if claimant != receiving_organisation(municipality, today, policy.agreements):
+            raise Refused("ownership.claim", "only the organisation that serves the new home municipality's "
+                                             "residents claims a client who moved there")
+        if claimant == self.responsible_organisation:
+            raise Refused("claims.already_responsible", "the claimant is responsible already: record the move")
+        deadline = policy.working_days.add(today, policy.claim_objection_working_days)
+        self._record(ResponsibilityClaimed(claim_id=claim_id, claimant=claimant, home_municipality=municipality,
+                                           moved_on=moved_on, objection_deadline=deadline))
+        assert self.open_claim is not None
+        return self.open_claim
+
+    def accept_claim(self, claim_id: UUID, *, by: Literal["responsible_organisation", "deadline"], today: date,
+                     policy: Policy) -> None:
+        """The claim takes effect: the move, and the handover it brings (R5)."""
+        claim = self._open_claim(claim_id)
+        if by == "deadline" and today <= claim.deadline:
+            raise Refused("claims.deadline", "the objection period has not ended")
+        self._record(ClaimAccepted(claim_id=claim_id, accepted_by=by))
+        if claim.municipality != self.home_municipality:
+            self._record(ClientDetailsChanged(home_municipality=claim.municipality))
+            self._reassign(claim.moved_on, today, policy, ResponsibilityReason.MOVED_TO_ANOTHER_MUNICIPALITY)
+
+    def object_to_claim(self, claim_id: UUID, reason: str) -> None:
+        self._open_claim(claim_id)
+        self._record(ClaimObjected(claim_id=claim_id, reason=reason))
+
+    def _open_claim(self, claim_id: UUID) -> OpenClaim:
+        self._check_active()
+        if self.open_claim is None or self.open_claim.claim_id != claim_id:
+            raise Refused("claims.open", "the client has no open claim with this id")
+        return self.open_claim
+
+    def check_not_just_handed_over(self, today: date, policy: Policy, what: str) -> None:
+        """Erasure on request and the end of the relationship wait `policy.handover_protection_days`
+        after responsibility moved, so a claim or a registration cannot be followed by a vanishing."""
+        if self.responsibility_changed_on is None:
+            return
+        if today < self.responsibility_changed_on + timedelta(days=policy.handover_protection_days):
+            raise Refused("handover.protection", f"responsibility changed less than {policy.handover_protection_days}"
+                                                 f" days ago: {what} is refused until then")
 
     def review_responsibility(self, *, today: date, policy: Policy) -> None:
         """An agreement entered into force or ended: hand over if it changes who is responsible."""
@@ -190,28 +279,43 @@ class Client:
                 target_groups=groups if groups != self.target_groups else None,
                 languages=languages if languages != self.languages else None))
 
-    def end_relationship(self, *, ended_on: date, reason: str, today: date) -> None:
+    def end_relationship(self, *, ended_on: date, reason: str, today: date, policy: Policy | None = None) -> None:
         """R29: the data is deleted 4 years after the client relationship ends."""
         self._check_active()
+        self.check_not_just_handed_over(today, policy or Policy(), "ending the relationship")
         if ended_on > today:
             raise Refused("R29", "ended_on must not be in the future")
         self._record(ClientRelationshipEnded(ended_on=ended_on, reason=reason,
                                              erase_on=years_later(ended_on, RETENTION_YEARS)))
 
-    def erase(self, *, today: date, basis: Literal["client_request", "retention_expired"]) -> None:
+    def erase(self, *, today: date, basis: Literal["client_request", "retention_expired"],
+              policy: Policy | None = None) -> None:
         if self.erased:
             return
+        if basis == "client_request":
+            self.check_not_just_handed_over(today, policy or Policy(), "erasure on request")
         if basis == "retention_expired" and (self.erase_on is None or today < self.erase_on):
             raise Refused("R29", "the retention period has not ended: 4 years after the client relationship ends")
         self._record(ClientErased(erased_on=today, basis=basis))
 
+    def erase_again(self, *, today: date, basis: Literal["client_request", "retention_expired"]) -> bool:
+        """Re-apply an erasure that was decided and published before the database was restored from a
+        backup: no rule is asked again (it was decided). False when the client is erased already."""
+        if self.erased:
+            return False
+        self._record(ClientErased(erased_on=today, basis=basis))
+        return True
+
     # --- state -----------------------------------------------------------------------------------
 
     @classmethod
-    def from_history(cls, client_id: UUID, events: Iterable[Event]) -> Client:
+    def from_history(cls, client_id: UUID, events: Iterable[Event], recorded_on: Sequence[date] = ()) -> Client:
+        """The client its events left; `recorded_on` (one day per event) says when each was recorded."""
         client = cls(client_id)
-        for event in events:
+        for n, event in enumerate(events):
             client._apply(event)
+            if isinstance(event, ResponsibilityAssigned) and n < len(recorded_on):
+                client.responsibility_changed_on = recorded_on[n]
             client.version += 1
         return client
 
@@ -247,6 +351,12 @@ class Client:
                     self.registered_jobseeker = event.registered_jobseeker
             case ResponsibilityAssigned():
                 self.responsible_organisation = event.responsible_organisation
+                self.responsibility_changed_on = event.effective_on
+            case ResponsibilityClaimed():
+                self.open_claim = OpenClaim(event.claim_id, event.claimant, event.home_municipality, event.moved_on,
+                                            event.objection_deadline)
+            case ClaimAccepted() | ClaimObjected():
+                self.open_claim = None
             case PossibleDuplicateFlagged():
                 self.open_duplicates.add(event.other_client_id)
             case DuplicateResolved():
@@ -269,6 +379,7 @@ class Client:
             self._record(ResponsibilityAssigned(previous_organisation=self.responsible_organisation,
                                                 responsible_organisation=now_responsible, effective_on=on,
                                                 reason=reason))
+            self.responsibility_changed_on = today
 
     def _check_active(self) -> None:
         if self.erased:

@@ -16,3 +16,12 @@ class NotFound(LookupError):
     def __init__(self, what: str) -> None:
         self.what = what
         super().__init__(what)
+
+
+class Unchanged(Refused):
+    """A command that would change nothing (a move to where the person lives already): answered as
+    such, never as a success. `rule` starts with `unchanged.`."""
+
+
+class PreconditionFailed(Exception):
+    """An edit based on a version of the data that is no longer current (If-Match did not match)."""

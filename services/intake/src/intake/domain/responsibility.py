@@ -57,6 +57,12 @@ def responsible_organisation(is_registered_jobseeker: bool, home_municipality: M
     return Responsibility(OWN_SERVICES[Municipality(home_municipality)], "R5", "own_municipal_services")
 
 
+def receiving_organisation(municipality: Municipality, day: date, book: AgreementBook) -> Organisation:
+    """Who takes over a resident of `municipality` who is not a registered jobseeker: the only
+    organisation that may claim a client who moved there."""
+    return responsible_organisation(False, municipality, day, book).organisation
+
+
 def luvn_participation_required(target_groups: Collection[TargetGroup], *, coordination_needed: bool = False) -> bool:
     """R6: the wellbeing services county takes part for the programme's groups, or whenever services
     need coordinating for someone else in need (`coordination_needed`, an official's judgement)."""

@@ -8,6 +8,7 @@ intake's dead-letter topic with the reason (field names and rule ids, never valu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid5
@@ -22,7 +23,7 @@ from contracts.topics import ORGANISATIONS, ingress_topic
 from contracts.vocabulary import Organisation
 from intake.adapters.postgres import PostgresUnitOfWork
 from intake.adapters.vault import VaultCrypto
-from intake.domain.errors import NotFound, Refused
+from intake.domain.errors import NotFound, Refused, Unchanged
 from intake.service_layer import commands, handlers
 
 log = structlog.get_logger()
@@ -49,8 +50,12 @@ class Received:
         return cls(IngressMessage.from_bytes(raw), SENDERS[topic])
 
 
-def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str]) -> Subscription:
+def subscription(deps: handlers.Deps, keys: VaultCrypto, private_keys: Sequence[str], *,
+                 ready: asyncio.Event | None = None) -> Subscription:
+    """`ready`: set once start-up has re-applied the erasures of a restore; nothing is applied before."""
     async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
+        if ready is not None:
+            await ready.wait()
         for delivery in deliveries:
             received = delivery.envelope
             await apply_message(conn, received.message, received.sender, deps, keys, private_keys)
@@ -78,5 +83,9 @@ async def apply_message(conn: asyncpg.Connection, message: IngressMessage, sende
         except NotFound:
             raise Refused("ingress.unknown_person", "no client has this identity code; register the person "
                                                     "first") from None
+        except Unchanged as exc:  # the status is as the message says already: nothing to do, nothing lost
+            log.info("ingress message changed nothing", message_id=str(message.message_id), type=message.type,
+                     sender=sender, rule=exc.rule)
+            return
     log.info("ingress message applied", message_id=str(message.message_id), type=message.type, sender=sender,
              client_id=str(outcome.client_id))

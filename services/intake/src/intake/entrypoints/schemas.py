@@ -7,10 +7,10 @@ the person in clear under `person`: HTTPS protects it on the way and intake's va
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.ingress import (
     Address,
@@ -27,23 +27,15 @@ from contracts.ingress import (
     RefugeePlacement,
     Text,
 )
+from contracts.dates import BirthDate
 from contracts.vocabulary import Municipality
-from backbone.clock import today_in_finland
-
-
-def _not_in_future(day: date) -> date:
-    if day > today_in_finland():
-        raise ValueError("must not be in the future")
-    return day
-
-
-Past = Annotated[date, AfterValidator(_not_in_future)]
+from backbone.clock import Past
 
 
 class Person(PersonalData):
     """Who the person is; kept encrypted in intake's vault, never published."""
 
-    date_of_birth: Past
+    date_of_birth: BirthDate
 
 
 class JobseekerRegistrationRequest(JobseekerRegistration):
@@ -92,6 +84,62 @@ class Done(BaseModel):
     client_id: UUID
     event_ids: list[UUID]
     correlation_id: UUID
+    changed: bool = Field(True, description="Always true here: a command that would change nothing is answered "
+                                            "409 with `changed: false`.")
+
+
+class ClaimBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home_municipality: Municipality = Field(description="The claimant's municipality, where the person moved.")
+    on: Past = Field(description="The day the person moved.")
+
+
+class ClaimMade(Done):
+    claim_id: UUID
+    objection_deadline: date = Field(description="The last working day the responsible organisation may object; "
+                                                 "unopposed, the claim takes effect the next day.")
+
+
+class ClaimObjectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["not_moved", "moved_elsewhere", "services_ongoing", "other"]
+
+
+class OpenClaimOut(BaseModel):
+    client_id: UUID
+    claim_id: UUID
+    claimed_by: str
+    responsible_organisation: str
+    home_municipality: str
+    claim_deadline: date
+
+
+class HandoverOut(BaseModel):
+    """A change of responsibility, as the organisation that lost or gained the client sees it."""
+
+    client_id: UUID
+    event_id: UUID
+    previous_organisation: str | None
+    responsible_organisation: str
+    reason: str
+    effective_on: date
+    recorded_at: datetime
+
+
+class ProposedChangeOut(BaseModel):
+    """Personal data another sender gave for the person, differing from the record; personal data."""
+
+    change_id: UUID
+    proposed_by: str
+    source: str
+    proposed_at: datetime
+    values: dict
+
+
+class PersonalDataSaved(Done):
+    revision: int = Field(description="The record's new revision; also the response's ETag.")
 
 
 class PersonalDataChanges(BaseModel):
@@ -101,7 +149,7 @@ class PersonalDataChanges(BaseModel):
 
     name: Text | None = None
     identity_code: IdentityCode | None = None
-    date_of_birth: Past | None = None
+    date_of_birth: BirthDate | None = None
     address: Address | None = None
     phone: Phone | None = None
     email: Email | None = None
@@ -168,6 +216,9 @@ class ClientSummary(BaseModel):
     erased: bool
     merged_into: UUID | None
     luvn_participation_required: bool
+    claim_id: UUID | None = Field(None, description="An open claim on the client by a receiving municipality.")
+    claimed_by: str | None = None
+    claim_deadline: date | None = None
 
 
 class ContactDetails(BaseModel):

@@ -4,10 +4,12 @@ client, checking who owns it, and saving it with its new events."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from backbone.unit_of_work import retrying
+from backbone import eventstore
+from backbone.unitofwork import retrying
 from contracts.envelope import Envelope
 from contracts.vocabulary import Organisation, Service
 from intake.adapters.postgres import PostgresUnitOfWork
@@ -37,6 +39,9 @@ class Outcome:
     possible_duplicates: tuple[UUID, ...] = ()
     replayed: bool = False
     """The answer given earlier to the same request with the same Idempotency-Key; nothing was applied."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What a command adds to its answer (a claim's id and deadline, the record's new revision): ids,
+    codes and dates only."""
 
 
 async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, deps: Deps) -> tuple[UUID, ...]:
@@ -50,6 +55,12 @@ async def save(uow: PostgresUnitOfWork, client: Client, cmd: commands.Command, d
                                causation_id=cmd.causation_id, recorded_at=now) for e in events]
     await uow.clients.save(client, envelopes, now=now)
     return tuple(e.event_id for e in envelopes)
+
+
+async def lock_clients(uow: PostgresUnitOfWork, *client_ids: UUID) -> None:
+    """Take the clients' stream locks in one fixed order, before anything else: a command on two
+    clients can then never deadlock with one on the same two in the other order."""
+    await eventstore.lock_streams(uow.connection, client_ids)
 
 
 async def active_client(uow: PostgresUnitOfWork, client_id: UUID) -> Client:

@@ -74,6 +74,35 @@ class Erase(ClientCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class UpdatePersonalData(ClientCommand):
-    """Correct or complete who the person is; `changes` holds only the fields that change."""
+    """Correct or complete who the person is; `changes` holds only the fields that change.
+    `expected_revision` is the record's revision the edit is based on (HTTP If-Match)."""
 
     changes: dict
+    expected_revision: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimResponsibility(ClientCommand):
+    """The receiving municipality claims a client who moved there (takes effect on acceptance or after
+    the objection period)."""
+
+    municipality: Municipality
+    on: date
+    claim_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideClaim(ClientCommand):
+    """The responsible organisation accepts or objects to a claim on its client."""
+
+    claim_id: UUID
+    accept: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideProposedChange(ClientCommand):
+    """The responsible organisation accepts or rejects personal data another sender proposed."""
+
+    change_id: UUID
+    accept: bool

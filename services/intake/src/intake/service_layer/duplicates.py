@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from intake.domain.errors import Refused
 from intake.service_layer import commands
-from intake.service_layer.base import Deps, Outcome, active_client, retrying, save
+from intake.service_layer.base import Deps, Outcome, active_client, lock_clients, retrying, save
 
 
 async def resolve_duplicate(cmd: commands.ResolveDuplicate, deps: Deps) -> Outcome:
@@ -13,6 +13,7 @@ async def resolve_duplicate(cmd: commands.ResolveDuplicate, deps: Deps) -> Outco
     async def attempt() -> Outcome:
         now = deps.clock.now()
         async with deps.uow() as uow:
+            await lock_clients(uow, cmd.client_id, cmd.other_client_id)
             if not await uow.duplicates.is_open(cmd.client_id, cmd.other_client_id):
                 raise Refused("duplicates.open", "the two clients are not flagged as possible duplicates")
             first, second = await active_client(uow, cmd.client_id), await active_client(uow, cmd.other_client_id)

@@ -23,8 +23,9 @@ async def erase(cmd: commands.Erase, deps: Deps) -> Outcome:
                 raise NotFound("client")
             if cmd.basis == "client_request":
                 check_owner(client, cmd.sender, "erase the client on request")
-            client.erase(today=deps.clock.today(), basis=cmd.basis)
+            client.erase(today=deps.clock.today(), basis=cmd.basis, policy=deps.policy)
             await uow.vault.erase(client.id)
+            await uow.idempotency.forget_client(client.id)
             event_ids = await save(uow, client, cmd, deps)
             await uow.commit()
         return Outcome(client.id, event_ids, cmd.correlation_id)

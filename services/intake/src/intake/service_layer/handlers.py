@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from intake.service_layer.base import Deps, Outcome
 from intake.service_layer.changes import (
+    accept_unopposed_claims,
     change_home_municipality,
     change_jobseeker_status,
+    claim_responsibility,
+    decide_claim,
+    decide_proposed_change,
     end_relationship,
     update_personal_data,
 )
@@ -24,6 +28,10 @@ from intake.service_layer.registration import register
 __all__ = [
     "Deps",
     "Outcome",
+    "accept_unopposed_claims",
+    "claim_responsibility",
+    "decide_claim",
+    "decide_proposed_change",
     "change_home_municipality",
     "change_jobseeker_status",
     "end_relationship",
@@ -31,6 +39,7 @@ __all__ = [
     "erase_expired",
     "forget_idempotency_keys",
     "register",
+    "update_personal_data",
     "resolve_duplicate",
     "review_responsibilities",
 ]

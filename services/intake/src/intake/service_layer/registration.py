@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hmac
 import json
+from dataclasses import replace
 from datetime import date
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 import structlog
 
 from contracts.ingress import AuthorityContact, PersonalData
 from intake.adapters.postgres import PostgresUnitOfWork
-from intake.adapters.vault import Consent, VaultRecord
+from intake.adapters.vault import Consent, ProposedChange, VaultRecord
 from intake.domain import sources
 from intake.domain.client import Client, years_later
 from intake.domain.errors import Refused
@@ -53,10 +55,18 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
             existing = await active_client(uow, found) if found is not None else None
         if existing is not None:
             client, created, flagged = existing, False, ()
+            owner = client.responsible_organisation  # before this source, which may move responsibility
             client.add_source(registration, under_23=young, today=today, policy=deps.policy)
-            client.change_languages([*client.languages, *person.languages])
             before = await uow.vault.load(client.id)
-            await uow.vault.store(client.id, _updated_record(before, cmd), client.home_municipality)
+            if before is None or cmd.sender == owner:
+                client.change_languages([*client.languages, *person.languages])
+                await uow.vault.store(client.id, _updated_record(before, cmd), client.home_municipality)
+            else:  # nobody but the responsible organisation overwrites who the person is
+                await uow.vault.store(client.id, _facts_added(before, cmd), client.home_municipality)
+                values = proposed_values(before.person, person)
+                if values:
+                    await uow.vault.propose(client.id, ProposedChange(uuid4(), str(cmd.sender or "public"),
+                                                                      registration.source, now, values))
         else:
             client = Client.register(cmd.client_id, registration, languages=person.languages, under_23=young,
                                      today=today, policy=deps.policy)
@@ -96,6 +106,29 @@ def _to_json(outcome: Outcome) -> dict:
     return {"client_id": str(outcome.client_id), "event_ids": [str(e) for e in outcome.event_ids],
             "correlation_id": str(outcome.correlation_id), "created": outcome.created,
             "possible_duplicates": [str(d) for d in outcome.possible_duplicates]}
+
+
+def proposed_values(known: PersonalData, sent: PersonalData) -> dict[str, Any]:
+    """What `sent` says differently from the record (JSON values): a field it fills or changes, the
+    languages with those it adds, an interpreter if it says one is needed. Empty when nothing differs."""
+    old, new = known.model_dump(mode="json"), sent.model_dump(mode="json")
+    values: dict[str, Any] = {}
+    for name, value in new.items():
+        if name == "languages":
+            if set(value) - set(old[name]):
+                values[name] = list(dict.fromkeys([*old[name], *value]))
+        elif name == "interpreter_needed":
+            if value and not old[name]:
+                values[name] = True
+        elif value is not None and value != old[name]:
+            values[name] = value
+    return values
+
+
+def _facts_added(before: VaultRecord, cmd: commands.Register) -> VaultRecord:
+    """The record with this registration's facts (the earliest permit, consents) but its own person."""
+    merged = before.merged(_updated_record(None, cmd), prefer_other=False)
+    return replace(merged, person=before.person)
 
 
 def _updated_record(before: VaultRecord | None, cmd: commands.Register) -> VaultRecord:

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from intake.adapters.postgres import PostgresUnitOfWork
-from intake.adapters.vault import Accessor, VaultRecord
+from intake.adapters.vault import Accessor, ProposedChange, VaultRecord
 from intake.domain.errors import NotFound
 
 
@@ -22,9 +22,10 @@ class StreamEntry:
     recorded_at: datetime
 
 
-async def client_count(uow: PostgresUnitOfWork) -> int:
+async def client_count(uow: PostgresUnitOfWork, organisation: str | None) -> int:
+    """The caller's own clients (None: every client, for operators)."""
     async with uow:
-        return await uow.clients.count()
+        return await uow.clients.count(organisation)
 
 
 async def client_summary(uow: PostgresUnitOfWork, client_id: UUID) -> dict[str, Any]:
@@ -53,12 +54,39 @@ async def client_events(uow: PostgresUnitOfWork, client_id: UUID) -> list[Stream
 async def personal_data(uow: PostgresUnitOfWork, client_id: UUID, accessor: Accessor,
                         fields: tuple[str, ...]) -> VaultRecord:
     """The vault record, with the read logged in the same transaction; NotFound once erased."""
+    record, _ = await personal_data_and_revision(uow, client_id, accessor, fields)
+    return record
+
+
+async def personal_data_and_revision(uow: PostgresUnitOfWork, client_id: UUID, accessor: Accessor,
+                                     fields: tuple[str, ...]) -> tuple[VaultRecord, int]:
+    """The vault record and its revision (the ETag an edit sends back in If-Match), read logged."""
     async with uow:
         record = await uow.vault.read_for(client_id, accessor, fields)
+        revision = await uow.vault.revision(client_id)
         await uow.commit()  # the access is logged even when nothing is returned
-    if record is None:
+    if record is None or revision is None:
         raise NotFound("client")
-    return record
+    return record, revision
+
+
+async def proposed_changes(uow: PostgresUnitOfWork, client_id: UUID, accessor: Accessor) -> list[ProposedChange]:
+    """The open proposed changes of the person's data; the read is logged like any read of it."""
+    async with uow:
+        await uow.vault.read_for(client_id, accessor, ("proposed_changes",))
+        found = await uow.vault.proposals(client_id)
+        await uow.commit()
+    return found
+
+
+async def open_claims(uow: PostgresUnitOfWork, organisation: str | None) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.clients.open_claims(organisation)]
+
+
+async def handovers(uow: PostgresUnitOfWork, organisation: str | None, since: datetime) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.clients.handovers(organisation, since)]
 
 
 async def access_log(uow: PostgresUnitOfWork, client_id: UUID) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import asyncpg
 from backbone import clientview, eventstore
 from backbone.clientkeys import ClientKeys
 from backbone.clientview import ClientView
-from backbone.unit_of_work import UnitOfWork
+from backbone.unitofwork import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.planning import PlanDeadlineMissed
 from contracts.registry import decode
@@ -207,12 +207,21 @@ class PostgresNotes:
 
 
 class PostgresUnitOfWork(UnitOfWork):
-    """Plans, notes and the client read model in one transaction (`backbone.unit_of_work`)."""
+    """Plans, notes, assessments waiting for their client and the client read model in one transaction
+    (`backbone.unitofwork`); `keys` seal the notes."""
 
-    def bind(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, pool: asyncpg.Pool | None, keys: ClientKeys, *, conn: asyncpg.Connection | None = None) -> None:
+        super().__init__(pool, conn=conn)
+        self.keys = keys
+
+    @classmethod
+    def on_connection(cls, conn: asyncpg.Connection, keys: ClientKeys) -> PostgresUnitOfWork:
+        return cls(None, keys, conn=conn)
+
+    def _bind(self, conn: asyncpg.Connection) -> None:
         self.plans = PostgresPlans(conn)
         self.notes = PostgresNotes(conn, self.keys)
         self.pending = PostgresPending(conn)
 
     async def client(self, client_id: UUID) -> ClientView | None:
-        return await clientview.get(self._conn, client_id)
+        return await clientview.get(self.conn, client_id)

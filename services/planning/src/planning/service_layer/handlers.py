@@ -14,7 +14,7 @@ import structlog
 
 from backbone.clientview import ClientView
 from backbone.clock import SystemClock
-from backbone.unit_of_work import retrying
+from backbone.unitofwork import retrying
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from contracts.events.assessment import AssessmentCompleted
 from contracts.events.guidance import ReferralMade

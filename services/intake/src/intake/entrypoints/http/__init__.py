@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from intake.entrypoints.http import clients, duplicates, errors, internal, registrations
+from intake.entrypoints.http import clients, duplicates, errors, internal, registrations, worklist
 
 
 def install(app: FastAPI) -> None:
-    for router in (registrations.router, clients.router, duplicates.router, internal.router,
+    for router in (registrations.router, clients.router, duplicates.router, internal.router, worklist.router,
                    registrations.open_routes):
         app.include_router(router)
     errors.install(app)

@@ -1,0 +1,230 @@
+"""Every intake route × organisation × role × owns-the-client-or-not, with the status each must get,
+over HTTP against the running service (issue 8).
+
+Clients: Raseborg's (a Kela home-care-allowance notification for a resident of Raseborg), Inkoo's (its
+newcomer notice for a resident of Inkoo) and the employment region's (a jobseeker living in Hanko).
+"own" is the caller's own client; "other" is Raseborg's client (for Raseborg: Inkoo's). Hanko, LUVN
+and Kela never hold a client (Raseborg serves Hanko's residents under the agreement; LUVN takes part,
+R6, only for its groups, which these clients are not in). Each cell runs on fresh clients.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from backbone.clock import today_in_finland
+from services.intake.tests.factories import PATHS, body
+from services.intake.tests.integration.conftest import bearer, free_port, intake_settings, serving
+from tests.support.people import invent
+
+pytestmark = pytest.mark.integration
+
+TODAY = today_in_finland().isoformat()
+
+CLIENT_ROUTES = ("summary", "events", "pd", "patch", "proposed", "p-accept", "log", "jobseeker", "move", "claim",
+                 "c-accept", "c-object", "end", "erase", "contact")
+
+# Status of each client route, per caller (principal/role) and whether the client is the caller's own.
+CLIENT_TABLE = """
+caller                     owns   summary events pd  patch proposed p-accept log jobseeker move claim c-accept c-object end erase contact
+employment-region/officer  own    200     200    200 412   200      404      200 200       200  403   200      200      200 200   403
+employment-region/system   own    200     200    403 403   403      403      403 200       200  403   403      403      403 403   403
+raseborg/officer           own    200     200    200 412   200      404      200 403       200  409   200      200      200 200   403
+raseborg/system            own    200     200    403 403   403      403      403 403       200  409   403      403      403 403   403
+inga/officer               own    200     200    200 412   200      404      200 403       200  409   200      200      200 200   403
+inga/system                own    200     200    403 403   403      403      403 403       200  409   403      403      403 403   403
+employment-region/officer  other  403     403    403 403   403      403      403 409       403  403   403      403      403 403   403
+employment-region/system   other  403     403    403 403   403      403      403 409       403  403   403      403      403 403   403
+raseborg/officer           other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
+raseborg/system            other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
+hango/officer              other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+hango/system               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+inga/officer               other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
+inga/system                other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
+luvn/officer               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+luvn/system                other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+kela/officer               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+kela/system                other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+operator/operator          other  200     200    403 403   403      403      403 403       403  403   403      403      403 403   403
+notifications/service      other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   200
+planning/service           other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
+anonymous                  other  401     401    401 401   401      401      401 401       401  401   401      401      401 401   401
+"""
+
+OPEN_ROUTES = ("list", "count", "duplicates", "w-claims", "w-handovers", "resolution", "reg-jobseeker", "reg-kela",
+               "reg-refugee", "reg-newcomer", "reg-authority", "public-form", "public-key")
+
+# Routes about no particular client: the worklists, duplicates, registrations, the public form and key.
+OPEN_TABLE = """
+caller                     list count duplicates w-claims w-handovers resolution reg-jobseeker reg-kela reg-refugee reg-newcomer reg-authority public-form public-key
+employment-region/officer  200  200   200        200      200         409        201           403      403         403          201           202         200
+employment-region/system   200  200   200        200      200         403        201           403      403         403          201           202         200
+raseborg/officer           200  200   200        200      200         409        403           403      201         201          201           202         200
+raseborg/system            200  200   200        200      200         403        403           403      201         201          201           202         200
+hango/officer              200  200   200        200      200         409        403           403      201         201          201           202         200
+hango/system               200  200   200        200      200         403        403           403      201         201          201           202         200
+inga/officer               200  200   200        200      200         409        403           403      201         201          201           202         200
+inga/system                200  200   200        200      200         403        403           403      201         201          201           202         200
+luvn/officer               200  200   200        200      200         409        403           403      403         403          201           202         200
+luvn/system                200  200   200        200      200         403        403           403      403         403          201           202         200
+kela/officer               200  200   200        200      200         409        403           201      403         403          201           202         200
+kela/system                200  200   200        200      200         403        403           201      403         403          201           202         200
+operator/operator          200  200   200        200      200         403        403           403      403         403          403           202         200
+notifications/service      403  403   403        403      403         403        403           403      403         403          403           202         200
+planning/service           403  403   403        403      403         403        403           403      403         403          403           202         200
+anonymous                  401  401   401        401      401         401        401           401      401         401          401           202         200
+"""
+
+MUNICIPALITY = {"raseborg": "raseborg", "hango": "hango", "inga": "inga"}
+"""Where a municipal caller's residents live (a claim names it; registrations are for its residents)."""
+
+
+def cases(table: str, routes: tuple[str, ...]) -> list:
+    lines = [line.split() for line in table.strip().splitlines()]
+    header, rows = lines[0], lines[1:]
+    offset = len(header) - len(routes)
+    assert tuple(header[offset:]) == routes
+    found = []
+    for row in rows:
+        caller, owns = row[0], (row[1] if offset == 2 else None)
+        for route, status in zip(routes, row[offset:], strict=True):
+            found.append(pytest.param(caller, owns, route, int(status), id=f"{route}-{caller}-{owns or 'any'}"))
+    return found
+
+
+@pytest.fixture(scope="module")
+async def intake_url(infra):
+    """This module's own intake, with a rate limit the table's public-form cells do not reach."""
+    settings = intake_settings(infra, free_port()).model_copy(update={"public_rate_limit": "10000/minute"})
+    async with serving(settings) as url:
+        yield url
+
+
+@pytest.fixture
+async def http(intake_url):
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def auth_of(tokens):
+    async def headers(caller: str) -> dict[str, str]:
+        if caller == "anonymous":
+            return {}
+        principal, role = caller.split("/")
+        return bearer(await tokens(principal, role))
+    return headers
+
+
+async def new_client(http, auth_of, holder: str) -> str:
+    """A fresh client the `holder` organisation is responsible for."""
+    if holder == "raseborg":
+        source, sender, facts = "kela_notification", "kela", {"home_municipality": "raseborg",
+                                                              "benefit": "home_care_allowance"}
+    elif holder == "inga":
+        source, sender, facts = "municipal_newcomer_notice", "inga", {"home_municipality": "inga"}
+    else:
+        source, sender, facts = "employment_region_jobseeker", "employment-region", {"home_municipality": "hango"}
+    response = await http.post(PATHS[source], json=body(source, invent(), **facts),
+                                headers=await auth_of(f"{sender}/system"))
+    assert response.status_code == 201, response.text
+    return response.json()["client_id"]
+
+
+def holder_of(caller: str, owns: str) -> str:
+    organisation = caller.split("/")[0]
+    if owns == "own":
+        return organisation
+    return "inga" if organisation == "raseborg" else "raseborg"
+
+
+CLAIMANT = {"raseborg": ("inga", "inga"), "inga": ("raseborg", "raseborg"), "employment-region": ("raseborg", "raseborg")}
+"""Who claims each holder's client in the claim-decision cells, and for which municipality."""
+
+
+async def call(http, auth_of, caller: str, route: str, client: str) -> httpx.Response:  # noqa: C901 - one per route
+    headers = await auth_of(caller)
+    organisation = caller.split("/")[0]
+    purpose = {**headers, "X-Purpose": "route_table"}
+    at = f"/clients/{client}"
+    match route:
+        case "summary":
+            return await http.get(at, headers=headers)
+        case "events":
+            return await http.get(f"{at}/events", headers=headers)
+        case "pd":
+            return await http.get(f"{at}/personal-data", headers=purpose)
+        case "patch":
+            return await http.patch(f"{at}/personal-data", headers={**headers, "If-Match": '"r999"'},
+                                    json={"email": "route.table@example.org"})
+        case "proposed":
+            return await http.get(f"{at}/proposed-changes", headers=purpose)
+        case "p-accept":
+            return await http.post(f"{at}/proposed-changes/{uuid4()}/acceptance", headers=headers)
+        case "log":
+            return await http.get(f"{at}/access-log", headers=headers)
+        case "jobseeker":
+            return await http.post(f"{at}/jobseeker-status", headers=headers, json={"registered": False, "on": TODAY})
+        case "move":
+            home = (await http.get(at, headers=await auth_of("operator/operator"))).json()["home_municipality"]
+            return await http.post(f"{at}/home-municipality", headers=headers,
+                                   json={"home_municipality": "hango" if home == "raseborg" else "raseborg", "on": TODAY})
+        case "claim":
+            return await http.post(f"{at}/claims", headers=headers,
+                                   json={"home_municipality": MUNICIPALITY.get(organisation, "raseborg"), "on": TODAY})
+        case "c-accept" | "c-object":
+            holder = (await http.get(at, headers=await auth_of("operator/operator"))).json()["responsible_organisation"]
+            claimant, municipality = CLAIMANT[holder]
+            claim = await http.post(f"{at}/claims", headers=await auth_of(f"{claimant}/officer"),
+                                    json={"home_municipality": municipality, "on": TODAY})
+            assert claim.status_code == 201, claim.text
+            decision = "acceptance" if route == "c-accept" else "objection"
+            return await http.post(f"{at}/claims/{claim.json()['claim_id']}/{decision}", headers=headers,
+                                   json=None if route == "c-accept" else {"reason": "not_moved"})
+        case "end":
+            return await http.post(f"{at}/relationship-end", headers=headers, json={"ended_on": TODAY, "reason": "other"})
+        case "erase":
+            return await http.post(f"{at}/erasure", headers=headers, json={"basis": "client_request"})
+        case "contact":
+            return await http.get(f"/internal/clients/{client}/contact", headers=purpose)
+    raise AssertionError(route)
+
+
+@pytest.mark.parametrize(("caller", "owns", "route", "expected"), cases(CLIENT_TABLE, CLIENT_ROUTES))
+async def test_client_route(http, auth_of, caller, owns, route, expected):
+    client = await new_client(http, auth_of, holder_of(caller, owns))
+
+    response = await call(http, auth_of, caller, route, client)
+
+    assert response.status_code == expected, response.text
+
+
+REGISTRATIONS = {"reg-jobseeker": "employment_region_jobseeker", "reg-kela": "kela_notification",
+                 "reg-refugee": "refugee_placement", "reg-newcomer": "municipal_newcomer_notice",
+                 "reg-authority": "authority_contact"}
+
+
+@pytest.mark.parametrize(("caller", "owns", "route", "expected"), cases(OPEN_TABLE, OPEN_ROUTES))
+async def test_open_route(http, auth_of, caller, owns, route, expected):
+    headers = await auth_of(caller)
+    organisation = caller.split("/")[0]
+
+    if route in REGISTRATIONS:
+        source = REGISTRATIONS[route]
+        response = await http.post(PATHS[source], headers=headers, json=body(
+            source, invent(), home_municipality=MUNICIPALITY.get(organisation, "hango")))
+    elif route == "public-form":
+        response = await http.post(PATHS["own_request"], headers=headers, json=body("own_request", invent()))
+    elif route == "resolution":
+        response = await http.post("/duplicates/resolution", headers=headers, json={
+            "client_id": str(uuid4()), "other_client_id": str(uuid4()), "resolution": "not_duplicate"})
+    else:
+        path = {"list": "/clients", "count": "/clients/count", "duplicates": "/duplicates",
+                "w-claims": "/worklist/claims", "w-handovers": "/worklist/handovers",
+                "public-key": "/ingress/public-key"}[route]
+        response = await http.get(path, headers=headers)
+
+    assert response.status_code == expected, response.text
