@@ -14,9 +14,11 @@ run: venv ## Kafka, PostgreSQL and every service in the background, with demo cl
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
 	eval "$$($(PY) -m deploy env assessment)" && $(PY) -m assessment.demo --url "http://$$ASSESSMENT_HTTP_HOST:$$ASSESSMENT_HTTP_PORT"
 	eval "$$($(PY) -m deploy env planning)" && $(PY) -m planning.demo --url "http://$$PLANNING_HTTP_HOST:$$PLANNING_HTTP_PORT"
+	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guidance.demo --url "http://$$GUIDANCE_HTTP_HOST:$$GUIDANCE_HTTP_PORT"
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
 	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guide.flyer --out .local/guide-flyers \
 	  && echo "public guide: $$GUIDANCE_GUIDE_PUBLIC_URL/  (flyers also at $$GUIDANCE_GUIDE_PUBLIC_URL/flyer/<language>.pdf)"
+	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit console-login
 
 tail: venv ## follow the shared audit trail live
 	set -a && eval "$$($(PY) -m deploy env audit | sed 's/^export //')" && $(PY) -m audit tail

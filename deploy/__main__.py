@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import chromium, containers, kafka, postgres, procs, provision, secrets, services, tools
+from deploy import console, containers, kafka, postgres, procs, provision, secrets, services, tools
+from deploy.chromium import ensure_chromium
 from deploy.config import Layout
 from deploy.errors import DeployError
 
 
-def up(layout: Layout, *, with_services: bool) -> dict:
+def up(layout: Layout, *, with_services: bool, browser: bool = False) -> dict:
     tools.ensure_tools()
     creds = secrets.load_or_create(layout.secrets_file)
     print(f"PostgreSQL: {postgres.start(layout, creds['postgres']['postgres'])}", flush=True)
@@ -29,6 +30,9 @@ def up(layout: Layout, *, with_services: bool) -> dict:
         for svc, what in services.start_all(layout, creds).items():
             print(f"{svc}: {what}", flush=True)
         services.wait_healthy(layout)
+        print(console.register_redrive_credentials(layout, creds), flush=True)
+    if browser:
+        ensure_chromium()  # the browser tests of the public guide and the operator console
     status(layout)
     return creds
 
@@ -95,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     p_logs.add_argument("-f", "--follow", action="store_true")
     p_env = sub.add_parser("env", help="print a service's settings as shell exports")
     p_env.add_argument("service", choices=SERVICES)
+    p_cc = sub.add_parser("client-config", help="write a Kafka client.properties for PRINCIPAL (mode 600), "
+                          "for kafka-console-consumer, kafka-consumer-groups, ...")
+    p_cc.add_argument("principal")
+    p_cc.add_argument("--out", type=Path, help="where to write it (default: <state folder>/PRINCIPAL.properties)")
     p_init = sub.add_parser("compose-init", help="(Compose) write secrets, broker config and service settings")
     p_init.add_argument("out", type=Path)
     p_prov = sub.add_parser("provision", help="(Compose) create users, topics, ACLs, databases and roles")
@@ -106,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     layout = Layout.from_env(profile=args.profile)
     try:
         if args.command == "up":
-            if args.profile == "test":  # the browser tests' chromium (the public guide, the console)
-                chromium.ensure_chromium()
-            up(layout, with_services=args.services)
+            up(layout, with_services=args.services, browser=args.profile == "test")
         elif args.command == "down":
             down(layout, purge=args.purge)
         elif args.command == "status":
@@ -117,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             logs(layout, args.name, args.follow)
         elif args.command == "env":
             env(layout, args.service)
+        elif args.command == "client-config":
+            creds = secrets.load_or_create(layout.secrets_file)
+            out = args.out or layout.home / f"{args.principal}.properties"
+            print(console.write_client_config(layout.bootstrap, creds, args.principal, out))
         elif args.command == "compose-init":
             containers.compose_init(args.out)
         elif args.command == "provision":

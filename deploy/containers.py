@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from contracts.topics import SERVICES
+from deploy import console
 from deploy import secrets as secrets_mod
 from deploy.config import SERVICE_PORT_OFFSETS
 from deploy.kafka import Listeners, server_properties
@@ -65,6 +66,8 @@ def compose_init(out: Path) -> None:
         if svc == "guidance":
             env |= guide_env(intake_url=f"http://intake:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['intake']}",
                              public_url=f"http://localhost:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS['guidance']}/guide")
+        if svc == "audit":  # the console's redrive calls each service by its Compose name
+            env |= console.audit_env(lambda s: f"http://{s}:{HTTP_PORT_BASE + SERVICE_PORT_OFFSETS[s]}")
         _write_private(out / f"{svc}.env", "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
                        SERVICE_UIDS[svc])
     print(f"wrote Kafka configuration, credentials and service settings to {out}")

@@ -22,11 +22,15 @@ def kafka_version() -> str:
     return text.split("<kafka.version>", 1)[1].split("<", 1)[0]
 
 
+def tools_jar(jars: Path) -> Path:
+    return jars / f"kafka-tools-{kafka_version()}.jar"
+
+
 def fetch_jars(layout: Layout) -> Path:
     """Collect the broker's classpath once; later runs find it cached and stay offline."""
     jars = layout.jars / kafka_version()
     marker = jars / ".complete"
-    if marker.exists():
+    if marker.exists() and tools_jar(jars).exists():  # a cache made before the tools were added is topped up
         return jars
     print(f"fetching Apache Kafka {kafka_version()} jars with Maven into {jars}", flush=True)
     jars.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,7 @@ def desired_acls() -> set[Acl]:
         acls.add(Acl(ResourceType.GROUP, p, ResourcePatternType.PREFIXED, p, AclOperation.READ))
     for watcher in ("audit", OPERATOR):  # consumer lag per service on the console
         acls.add(Acl(ResourceType.GROUP, "*", lit, watcher, AclOperation.DESCRIBE))
+        acls.add(Acl(topic, "*", lit, watcher, AclOperation.DESCRIBE))  # end offsets of every topic, for lag
     return acls
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from contracts import sealing
 from contracts.topics import SERVICES, principals
+from deploy.console import add_audit_keys
 
 
 def _new() -> str:
@@ -59,6 +60,7 @@ def load_or_create(path: Path) -> dict[str, dict[str, str]]:
         pg.setdefault(name, _new())
     add_intake_keys(data)
     add_vault_keys(data)
+    add_audit_keys(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True))

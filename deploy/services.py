@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from contracts.topics import SERVICES
-from deploy import procs
+from deploy import console, procs
 from deploy.config import REPO, Layout
 from deploy.errors import DeployError
 
@@ -40,6 +40,8 @@ def local_env(layout: Layout, service: str, secrets: dict[str, dict[str, str]]) 
                       smtp_port=layout.smtp_port)
     if service == "guidance":
         env |= guide_env(intake_url=url(layout, "intake"), public_url=url(layout, "guidance") + "/guide")
+    if service == "audit":  # the console's redrive calls each service at its address
+        env |= console.audit_env(lambda svc: url(layout, svc))
     return env
 
 

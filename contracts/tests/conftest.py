@@ -15,6 +15,13 @@ from contracts.registry import CATALOGUE
 
 CLIENT_ID = UUID("0190a6b8-2f3e-7c1a-9b2d-4e5f60718293")
 
+_SERVICE = {
+    "service_code": "integration_training.karis", "kind": "integration_training", "provider_code": "procured-trainer",
+    "places": ["karis"], "languages": ["fi", "sv"], "paces": ["normal", "slow"], "audiences": ["jobseekers"],
+    "continuous_admission": False, "starts": [{"starts_on": date(2025, 8, 11), "pace": "normal", "capacity": 16}],
+    "target_level": "b1.1", "available_from": date(2025, 1, 1), "available_until": date(2028, 12, 31),
+}
+
 _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
     ("ClientRegistered", 1): lambda: {
         "client_id": CLIENT_ID,
@@ -220,6 +227,41 @@ _DEFAULTS: dict[tuple[str, int], Callable[[], dict[str, Any]]] = {
         "referral_id": uuid4(),
         "completed_on": date(2025, 9, 30),
         "outcome": "completed",
+    },
+    ("ReferralCompleted", 2): lambda: {
+        "referral_id": uuid4(),
+        "completed_on": date(2026, 1, 30),
+        "outcome": "completed",
+        "language_level": "b1.1",
+    },
+    ("ReferralWaitlisted", 1): lambda: {
+        "referral_id": uuid4(), "waitlisted_on": date(2025, 4, 14), "starts_on": date(2025, 8, 11),
+        "queue_position": 3, "expected_start": date(2026, 1, 12),
+    },
+    ("ReferralQueueMoved", 1): lambda: {
+        "referral_id": uuid4(), "moved_on": date(2025, 5, 2), "queue_position": 1, "expected_start": date(2025, 8, 11),
+    },
+    ("ReferralStarted", 1): lambda: {"referral_id": uuid4(), "started_on": date(2025, 8, 11)},
+    ("ReferralRejected", 1): lambda: {"referral_id": uuid4(), "rejected_on": date(2025, 4, 14),
+                                      "reason": "level_not_suitable"},
+    ("ReferralCancelled", 1): lambda: {"referral_id": uuid4(), "cancelled_on": date(2025, 5, 2),
+                                       "reason": "client_withdrew", "cancelled_by": "officer"},
+    ("ReferralOverdue", 1): lambda: {"referral_id": uuid4(), "kind": "no_answer", "due_on": date(2025, 4, 24)},
+    ("PlanReferralOverdue", 1): lambda: {"plan_id": uuid4(), "drawn_up_on": date(2025, 4, 1),
+                                         "due_on": date(2025, 5, 2)},
+    ("VoluntaryStudiesAgreed", 1): lambda: {"service_code": "voluntary.larkkulla.sv-fi", "agreed_on": date(2025, 4, 9)},
+    ("AnonymousVisitRecorded", 1): lambda: {
+        "visit_id": uuid4(), "visited_on": date(2025, 2, 11), "mode": "drop_in", "place": "hango",
+        "topics": ["residence_permit"], "language": "et", "interpreter": False, "visitors": 1,
+    },
+    ("CatalogueServicePublished", 1): lambda: dict(_SERVICE, catalogue_version=1),
+    ("CatalogueServiceChanged", 1): lambda: dict(_SERVICE, catalogue_version=2),
+    ("CatalogueServiceWithdrawn", 1): lambda: {"service_code": "integration_training.karis", "catalogue_version": 3,
+                                               "withdrawn_on": date(2028, 12, 31)},
+    ("OpeningHoursSet", 1): lambda: {
+        "place": "karis", "kind": "drop_in", "catalogue_version": 1,
+        "slots": [{"weekday": 2, "opens_at": "12:00", "closes_at": "15:30"},
+                  {"weekday": 4, "opens_at": "12:00", "closes_at": "15:30"}],
     },
     ("CounsellingVisitRecorded", 1): lambda: {
         "visit_id": uuid4(),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.config import Layout
+from deploy.console import add_audit_keys
 from deploy.secrets import add_intake_keys, add_vault_keys
 
 
@@ -62,7 +63,7 @@ def from_environment() -> Infra | None:
         return None
     # A file written before intake had keys lacks them: generate them for this run, in memory only
     # (the services the tests start get them through `service_env`; the file is not ours to change).
-    secrets = add_vault_keys(add_intake_keys(json.loads(Path(os.environ["BACKBONE_TEST_SECRETS"]).read_text())))
+    secrets = add_audit_keys(add_vault_keys(add_intake_keys(json.loads(Path(os.environ["BACKBONE_TEST_SECRETS"]).read_text()))))
     return Infra(bootstrap, os.environ.get("BACKBONE_TEST_PG_HOST", "127.0.0.1"),
                  int(os.environ.get("BACKBONE_TEST_PG_PORT", "5432")), secrets, origin="environment")
 

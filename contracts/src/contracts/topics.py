@@ -20,7 +20,7 @@ OPERATOR = "operator"
 
 PRODUCING_SERVICES: tuple[str, ...] = ("intake", "assessment", "planning", "guidance", "notifications")
 
-TopicKind = Literal["event", "ingress", "dead-letter"]
+TopicKind = Literal["event", "ingress", "dead-letter", "anchor"]
 
 FOREVER = -1
 
@@ -101,6 +101,7 @@ def all_topics() -> tuple[Topic, ...]:
     # The audit service is the last consumer: its own dead letters go to a topic audit writes
     # and only operators read.
     topics.append(Topic(dead_letter_topic("audit"), "dead-letter", "audit", (OPERATOR,), 1, _retained("dead-letter", "audit")))
+    topics.append(anchor_topic())
     return tuple(topics)
 
 
@@ -112,3 +113,15 @@ def principals() -> tuple[str, ...]:
 def consumer_group_prefix(principal: str) -> str:
     """Consumer groups a principal may use start with its own name."""
     return principal
+
+
+# The audit trail's anchors (issue 16): its head hash signed with a key the database does not hold,
+# written by audit only, read by audit (verify) and operators, kept forever.
+ANCHOR_TOPIC = "anchor.audit.v1"
+
+
+def anchor_topic() -> Topic:
+    return Topic(ANCHOR_TOPIC, "anchor", "audit", ("audit", OPERATOR), 1, _retained("event", "audit"))
+
+
+CONSUMES["audit"] += (ANCHOR_TOPIC,)

@@ -120,7 +120,8 @@ class TestRoles:
     def test_an_unknown_principal_or_role_is_named_in_the_error(self):
         with pytest.raises(ValueError, match="^principal: 'hanko' is not one of "):
             check_principal_and_role("hanko", "officer")
-        with pytest.raises(ValueError, match="^role: 'admin' is not one of officer, system, operator, service$"):
+        with pytest.raises(ValueError,
+                           match="^role: 'admin' is not one of officer, system, operator, service, provider$"):
             check_principal_and_role("hango", "admin")
 
     def test_a_label_is_trimmed_and_between_1_and_200_characters(self):

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from contracts.events.assessment import InitialInterviewScheduled
 from contracts.events.base import Event, with_default_rule
+from contracts.events.guidance import GuidanceEvent, ReferralCompleted, ReferralOutcome
 from contracts.events.intake import (
     ClientDetailsChanged,
     ClientRegistered,
@@ -252,3 +253,26 @@ UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
     PlanExtendedV1: upcast_plan_extended_v1,
     PlanEndedV1: upcast_plan_ended_v1,
 }
+
+
+# --- guidance -------------------------------------------------------------------------------------------
+
+
+class ReferralCompletedV1(GuidanceEvent):
+    """v1: no final language test level."""
+
+    TYPE: ClassVar[str] = "ReferralCompleted"
+    VERSION: ClassVar[int] = 1
+
+    referral_id: UUID
+    completed_on: date
+    outcome: ReferralOutcome
+
+
+def upcast_referral_completed_v1(old: ReferralCompletedV1) -> ReferralCompleted:
+    """v1 recorded no language test level: it reads as unknown (None)."""
+    return ReferralCompleted(**old.model_dump(), language_level=None)
+
+
+EVENTS += (ReferralCompletedV1,)
+UPCASTERS[ReferralCompletedV1] = upcast_referral_completed_v1

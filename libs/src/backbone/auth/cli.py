@@ -47,8 +47,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _add_issue(issue_: argparse.ArgumentParser) -> None:
-    issue_.add_argument("--principal", required=True, choices=principals(), metavar="PRINCIPAL",
-                        help=f"who calls: {', '.join(principals())}")
+    issue_.add_argument("--principal", required=True, metavar="PRINCIPAL",
+                        help=f"who calls: {', '.join(principals())}, or provider:<code> for a course provider")
     issue_.add_argument("--role", required=True, choices=ROLES, help="as what (see docs/credentials.md)")
     issue_.add_argument("--label", required=True, help=f"which system or desk holds it, at most {LABEL_MAX} "
                                                        "characters, never a person's name")

@@ -25,6 +25,11 @@ class Caller:
         """
         return self.key_id
 
+    @property
+    def provider_code(self) -> str | None:
+        """The provider's code for a caller in the `provider` role (principal `provider:<code>`), else None."""
+        return self.principal.removeprefix("provider:") if self.role == "provider" else None
+
 
 @dataclass(frozen=True)
 class IssuedCredential:

@@ -225,12 +225,13 @@ class TestOwnershipFollowsIntake:
         case = await case_of(services, tokens, client_id)
         before = case["responsible_organisation"]
         assert before != "employment-region"
-        today = today_in_finland().isoformat()
 
-        status, answer = await acall("POST", f"{intake_url}/clients/{client_id}/jobseeker-status",
-                                     await tokens("intake", "employment-region", "system"),
-                                     {"registered": True, "on": today})
-        assert status == 200, answer
+        # The employment region registers the same person as a jobseeker: responsibility moves at once (R5).
+        jobseeker = body("employment_region_jobseeker", person_overrides=payload["person"])
+        status, answer = await acall("POST", intake_url + PATHS["employment_region_jobseeker"],
+                                     await tokens("intake", "employment-region", "system"), jobseeker)
+        assert status in (200, 201), answer
+        assert answer["client_id"] == str(client_id)
 
         async def moved():
             detail = await case_of(services, tokens, client_id)

@@ -34,7 +34,8 @@ class TestVerifyCommand:
     async def test_an_intact_trail_is_reported_ok_with_status_0(self, trail_db):
         await append(trail_db, 3)
 
-        assert await run(trail_db, "verify") == (0, "OK: 3 records verified\n", "")
+        assert await run(trail_db, "verify") == (0, "OK: 3 records verified\n", "WARNING: anchors not checked: "
+                                                 "no anchor key configured (AUDIT_ANCHOR_VERIFY_KEY)\n")
 
     async def test_a_broken_trail_names_the_first_broken_record_with_status_1(self, trail_db):
         records = await append(trail_db, 4)
