@@ -121,7 +121,8 @@ class PlanIssued(PlanningEvent):
 
     `first_starts_on` is the start of the client's first plan, from which the maximum counts (R14);
     `maximum_on` is the last day the law allows now, by `maximum_rule` (and `policy` where a programme
-    practice set it). Fields that are None were not recorded by v1.
+    practice set it). Planning sets every field; the defaults (empty, None) read as "not recorded", as in
+    plans upcast from v1.
     """
 
     TYPE: ClassVar[str] = "PlanIssued"
@@ -133,26 +134,27 @@ class PlanIssued(PlanningEvent):
     responsible_organisation: Organisation
     goals: Goals = Field(min_length=1)
     luvn_participation: bool
-    services: ServiceCodes
-    job_search_obligation: bool
-    follow_up: tuple[FollowUp, ...]
-    reasons: tuple[Code, ...]
+    services: ServiceCodes = ()
+    job_search_obligation: bool = False
+    follow_up: tuple[FollowUp, ...] = ()
+    reasons: tuple[Code, ...] = ()
     """Why the services fit the goals, as codes (R19)."""
-    agreed_on: date | None
-    language: LanguageCode | None
-    interpreter: bool | None
-    first_starts_on: date
-    maximum_on: date | None
-    maximum_rule: RuleId | None
+    agreed_on: date | None = None
+    language: LanguageCode | None = None
+    interpreter: bool | None = None
+    first_starts_on: date | None = None
+    """None: not recorded (read as `starts_on`)."""
+    maximum_on: date | None = None
+    maximum_rule: RuleId | None = None
     policy: PlanPolicy | None = None
-    review_due_on: date | None
-    referrals_due_on: date | None
+    review_due_on: date | None = None
+    referrals_due_on: date | None = None
 
     @model_validator(mode="after")
     def check_dates(self) -> Self:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
-        if self.first_starts_on > self.starts_on:
+        if self.first_starts_on is not None and self.first_starts_on > self.starts_on:
             raise ValueError("first_starts_on must not be after starts_on")
         if self.maximum_on is not None and self.ends_on > self.maximum_on:
             raise ValueError("ends_on must not be after maximum_on")

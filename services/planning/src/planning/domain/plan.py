@@ -332,10 +332,11 @@ class Plan:
                 self.status, self.starts_on, self.until = "in_force", event.starts_on, event.ends_on
                 self.owner, self.goals, self.services = event.responsible_organisation, event.goals, event.services
                 self.policy = event.policy
-                if self.earlier is not None and self.earlier.first_starts_on == event.first_starts_on:
+                first = event.first_starts_on or event.starts_on
+                if self.earlier is not None and self.earlier.first_starts_on == first:
                     self.allowance = self.earlier
                 else:
-                    self.allowance = Allowance(event.first_starts_on, r15_years=limits.QUOTA_POLICY_YEARS
+                    self.allowance = Allowance(first, r15_years=limits.QUOTA_POLICY_YEARS
                                                if event.policy is PlanPolicy.QUOTA_REFUGEE_THIRD_YEAR else 0)
                 self.review_due_on, self.referrals_due_on = event.review_due_on, event.referrals_due_on
             case PlanImported():
