@@ -13,6 +13,7 @@ run: venv ## Kafka, PostgreSQL and every service in the background, with demo cl
 	$(PY) -m deploy up --services
 	eval "$$($(PY) -m deploy env intake)" && $(PY) -m intake.demo --url "http://$$INTAKE_HTTP_HOST:$$INTAKE_HTTP_PORT" --count 12
 	eval "$$($(PY) -m deploy env assessment)" && $(PY) -m assessment.demo --url "http://$$ASSESSMENT_HTTP_HOST:$$ASSESSMENT_HTTP_PORT"
+	eval "$$($(PY) -m deploy env planning)" && $(PY) -m planning.demo --url "http://$$PLANNING_HTTP_HOST:$$PLANNING_HTTP_PORT"
 	eval "$$($(PY) -m deploy env guidance)" && $(PY) -m guidance.demo --url "http://$$GUIDANCE_HTTP_HOST:$$GUIDANCE_HTTP_PORT"
 	@echo "operator: follow the audit trail with  make tail   (verify it with  make verify)"
 	@echo "messages to the demo clients: make mail (e-mail at the local SMTP server, SMS at the local gateway)"

@@ -57,9 +57,10 @@ async def _batch_handler(conn: asyncpg.Connection, items) -> None:
                        [d.envelope.event_id for d in items], [d.envelope.client_id for d in items])
 
 
-async def _consume(target: Target, start: Offsets, end: Offsets, inbox: InboxConsumer | None) -> float:
-    consumer = AIOKafkaConsumer(**target.kafka(PRINCIPAL), group_id=f"{PRINCIPAL}-bench-{uuid.uuid4().hex[:12]}",
-                                client_id=f"{PRINCIPAL}-bench", enable_auto_commit=False,
+async def _consume(target: Target, start: Offsets, end: Offsets, inbox: InboxConsumer | None, *,
+                   principal: str = PRINCIPAL) -> float:
+    consumer = AIOKafkaConsumer(**target.kafka(principal), group_id=f"{principal}-bench-{uuid.uuid4().hex[:12]}",
+                                client_id=f"{principal}-bench", enable_auto_commit=False,
                                 max_poll_records=MAX_RECORDS)
     await consumer.start()
     try:
@@ -86,6 +87,10 @@ async def _consume(target: Target, start: Offsets, end: Offsets, inbox: InboxCon
     finally:
         await consumer.stop()
     return count / elapsed
+
+
+consume_range = _consume
+"""Read the [start, end) offsets once, through `inbox` or raw; events/s (used by other benchmarks too)."""
 
 
 async def bench_consume(target: Target, sizes: Sizes, written: tuple[Offsets, Offsets]) -> ConsumeResult:

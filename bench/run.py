@@ -36,6 +36,7 @@ from bench.assessment import AssessmentResult, bench_assessment
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
 from bench.latency import LatencyResult, bench_latency
+from bench.planning import PlanningResult, bench_planning
 from bench.registration import RegistrationResult, bench_registration
 from bench.relay import RelayResult, bench_relay
 from bench.table import Row, build_rows, render
@@ -52,11 +53,12 @@ class Report:
     bench_rss: tuple[int, int]  # at start, peak
     facts: dict[str, str] = field(default_factory=dict)
     assessment: AssessmentResult | None = None
+    planning: PlanningResult | None = None
 
     @property
     def rows(self) -> list[Row]:
         return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
-                          self.assessment)
+                          self.assessment, self.planning)
 
     def text(self) -> str:
         width = max(len(k) for k in self.facts) if self.facts else 0
@@ -86,6 +88,10 @@ class Report:
                          "assessment's subscription (client view, case, AssessmentCaseOpened) on a scratch database; "
                          "baseline: the same messages read by a raw consumer.")
         notes += lat.notes
+        if self.planning is not None:
+            notes.append(f"Plan opened: {self.planning.events} AssessmentCompleted per run on a scratch topic, through "
+                         "planning's assessments subscription (PlanOpened appended, plans table) into a scratch "
+                         "database; baseline: the same range read raw.")
         if lat.log_file:
             notes.append(f"audit log kept: {lat.log_file}")
         return "\n".join([*facts, "", render(self.rows), "", *(f"- {n}" for n in notes)])
@@ -108,11 +114,13 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         latency = await bench_latency(target, sizes)
         log("assessment")
         assessment = await bench_assessment(target, sizes)
+        log("planning")
+        planning = await bench_planning(target, sizes)
     finally:
         if rss is None:
             own_rss.stop()
     return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()),
-                  assessment=assessment)
+                  assessment=assessment, planning=planning)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from bench.appends import AppendResult
 from bench.assessment import AssessmentResult
 from bench.common import MB, percentile
 from bench.consume import ConsumeResult
+from bench.planning import PlanningResult
 from bench.latency import LatencyResult
 from bench.registration import RegistrationResult
 from bench.relay import RelayResult
@@ -69,12 +70,13 @@ FIGURES = [  # every row's figure, in order; the smoke test checks the table has
     "audit service RSS, peak under load", "audit service RSS, peak in catch-up",
     "bench process RSS, peak",
     "assessment: ClientRegistered -> case opened",
+    "AssessmentCompleted -> plan opened",
 ]
 
 
 def build_rows(appends: AppendResult, registration: RegistrationResult, relay: RelayResult, consume: ConsumeResult,
                latency: LatencyResult, bench_rss: tuple[int, int],
-               assessment: AssessmentResult | None = None) -> list[Row]:
+               assessment: AssessmentResult | None = None, planning: PlanningResult | None = None) -> list[Row]:
     rows: list[Row] = []
     two_x = Target("min_ratio", 2.0)
     for writers, per_txn in APPEND_COMBOS:
@@ -113,6 +115,9 @@ def build_rows(appends: AppendResult, registration: RegistrationResult, relay: R
     if assessment is not None:
         rows.append(Row("assessment: ClientRegistered -> case opened", "cases/s", assessment.cases_median,
                         "raw aiokafka consume", assessment.raw_median, percent=True))
+    rows.append(Row("AssessmentCompleted -> plan opened", "events/s", planning.opened_median if planning else None,
+                    "raw aiokafka consume", planning.raw_median if planning else None, percent=True,
+                    missing="" if planning else "not measured"))
     return rows
 
 

@@ -55,7 +55,7 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": tuple(ingress_topic(org) for org in ORGANISATIONS)
     + (event_topic("intake"),),  # its own, read back for the erasures a backup restore would undo
     "assessment": (event_topic("intake"),),
-    "planning": (event_topic("intake"), event_topic("assessment")),
+    "planning": (event_topic("intake"), event_topic("assessment"), event_topic("guidance")),
     "guidance": (event_topic("intake"), event_topic("planning")),
     "notifications": tuple(event_topic(s) for s in ("intake", "assessment", "planning", "guidance")),
     "audit": tuple(event_topic(s) for s in PRODUCING_SERVICES)

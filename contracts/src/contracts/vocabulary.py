@@ -106,13 +106,14 @@ class RegistrationSource(StrEnum):
 
 
 class ExtensionReason(StrEnum):
-    """The grounds on which a plan may run past its maximum (R15-R17)."""
+    """The grounds on which a plan may run past its maximum (R15-R17), or a further period inside it (R14)."""
 
     LOW_EDUCATION_SPECIAL_MEASURES = "low_education_special_measures"
     MULTI_SECTOR_SPECIAL_MEASURES = "multi_sector_special_measures"
     HOME_CARE_ALLOWANCE_PART_TIME = "home_care_allowance_part_time"
     UNABLE_TO_CARRY_OUT = "unable_to_carry_out"
     SELF_MOTIVATED_STUDIES = "self_motivated_studies"
+    CONTINUED_WITHIN_MAXIMUM = "continued_within_maximum"
 
 
 EXTENSION_RULES: dict[ExtensionReason, str] = {
@@ -121,5 +122,6 @@ EXTENSION_RULES: dict[ExtensionReason, str] = {
     ExtensionReason.HOME_CARE_ALLOWANCE_PART_TIME: "R15",
     ExtensionReason.UNABLE_TO_CARRY_OUT: "R16",
     ExtensionReason.SELF_MOTIVATED_STUDIES: "R17",
+    ExtensionReason.CONTINUED_WITHIN_MAXIMUM: "R14",  # a further period inside the 2-year maximum
 }
 """The rule that grants each extension reason."""

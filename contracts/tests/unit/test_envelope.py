@@ -17,7 +17,7 @@ class TestWrap:
 
         envelope = wrap(event)
 
-        assert (envelope.type, envelope.schema_version) == ("PlanExtended", 1)
+        assert (envelope.type, envelope.schema_version) == ("PlanExtended", 2)
         assert envelope.payload["reason"] == "unable_to_carry_out"
         assert envelope.payload["rule"] == "R16"
 

@@ -43,7 +43,7 @@ class TestDecodeErrors:
         envelope = wrap(make_event("PlanEnded"))
         envelope = altered(envelope, payload={**envelope.payload, "ended_on": "Anna Virtanen"})
 
-        with pytest.raises(InvalidPayload, match=r"PlanEnded v1: ended_on: ") as caught:
+        with pytest.raises(InvalidPayload, match=r"PlanEnded v2: ended_on: ") as caught:
             decode(envelope)
 
         assert "Anna" not in str(caught.value)

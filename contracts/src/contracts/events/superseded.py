@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from contracts.events.assessment import InitialInterviewScheduled
-from contracts.events.base import Event
+from contracts.events.base import Event, with_default_rule
 from contracts.events.guidance import GuidanceEvent, ReferralCompleted, ReferralOutcome
 from contracts.events.intake import (
     ClientDetailsChanged,
@@ -25,13 +25,23 @@ from contracts.events.intake import (
     ResponsibilityReason,
     TargetGroups,
 )
+from contracts.events.planning import (
+    Goals,
+    PlanEnded,
+    PlanEndReason,
+    PlanExtended,
+    PlanIssued,
+    PlanningEvent,
+)
 from contracts.vocabulary import (
+    EXTENSION_RULES,
     LUVN_GROUPS,
     ClientState,
     LanguageCode,
     Municipality,
     Organisation,
     RegistrationSource,
+    RuleId,
     Service,
 )
 
@@ -147,6 +157,68 @@ def upcast_responsibility_assigned_v1(old: ResponsibilityAssignedV1) -> Responsi
                                   effective_on=old.effective_on, reason=reason)
 
 
+class PlanIssuedV1(PlanningEvent):
+    """v1: period, goals and LUVN participation only; no content codes, agreement or limits."""
+
+    TYPE: ClassVar[str] = "PlanIssued"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    starts_on: date
+    ends_on: date
+    responsible_organisation: Organisation
+    goals: Goals = Field(min_length=1)
+    luvn_participation: bool
+
+
+def upcast_plan_issued_v1(old: PlanIssuedV1) -> PlanIssued:
+    """v1 recorded no content codes, agreement, limits or due dates: they stay empty or unknown (None),
+    and the plan is read as the client's first (its start is the first start)."""
+    return PlanIssued(**old.model_dump(), services=(), job_search_obligation=False, follow_up=(), reasons=(),
+                      agreed_on=None, language=None, interpreter=None, first_starts_on=old.starts_on,
+                      maximum_on=None, maximum_rule=None, review_due_on=None, referrals_due_on=None)
+
+
+class PlanExtendedV1(PlanningEvent):
+    """v1: the new end, the reason (R15-R17 only) and its rule."""
+
+    TYPE: ClassVar[str] = "PlanExtended"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    until: date
+    reason: Literal["low_education_special_measures", "multi_sector_special_measures",
+                    "home_care_allowance_part_time", "unable_to_carry_out", "self_motivated_studies"]
+    rule: RuleId
+
+    @model_validator(mode="before")
+    @classmethod
+    def default_rule(cls, data: Any) -> Any:
+        return with_default_rule(data, "reason", EXTENSION_RULES)
+
+
+def upcast_plan_extended_v1(old: PlanExtendedV1) -> PlanExtended:
+    """v1 did not record the previous end, the maximum, a policy or the interruption: unknown (None)."""
+    return PlanExtended(plan_id=old.plan_id, until=old.until, reason=old.reason, rule=old.rule,
+                        previous_until=None, maximum_on=None)
+
+
+class PlanEndedV1(PlanningEvent):
+    """v1: fewer end reasons."""
+
+    TYPE: ClassVar[str] = "PlanEnded"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    ended_on: date
+    reason: Literal["period_ended", "maximum_duration_reached", "goals_reached", "moved_away", "client_declined",
+                    "replaced_by_new_plan"]
+
+
+def upcast_plan_ended_v1(old: PlanEndedV1) -> PlanEnded:
+    return PlanEnded(plan_id=old.plan_id, ended_on=old.ended_on, reason=PlanEndReason(old.reason))
+
+
 class InitialInterviewScheduledV1(Event):
     """v1: no case, place, organisation or due rule, and no record of the cancellation instructions."""
 
@@ -169,13 +241,17 @@ def upcast_initial_interview_scheduled_v1(old: InitialInterviewScheduledV1) -> I
 
 
 EVENTS: tuple[type[Event], ...] = (ClientRegisteredV1, ClientRegisteredV2, ClientDetailsChangedV1,
-                                   ResponsibilityAssignedV1, InitialInterviewScheduledV1)
+                                   ResponsibilityAssignedV1, InitialInterviewScheduledV1, PlanIssuedV1, PlanExtendedV1,
+                                   PlanEndedV1)
 UPCASTERS: dict[type[Event], Callable[[Any], Event]] = {
     ClientRegisteredV1: upcast_client_registered_v1,
     ClientRegisteredV2: upcast_client_registered_v2,
     ClientDetailsChangedV1: upcast_client_details_changed_v1,
     ResponsibilityAssignedV1: upcast_responsibility_assigned_v1,
     InitialInterviewScheduledV1: upcast_initial_interview_scheduled_v1,
+    PlanIssuedV1: upcast_plan_issued_v1,
+    PlanExtendedV1: upcast_plan_extended_v1,
+    PlanEndedV1: upcast_plan_ended_v1,
 }
 
 
