@@ -325,7 +325,13 @@ def _example(model: type[BaseModel]) -> dict[str, Any] | None:
 
 _EXAMPLE_OVERRIDES: dict[str, dict[str, Any]] = {
     "DeadlineMissed": {"rule": "R8"},  # the rule of the schema's first deadline
-    "PlanExtended": {"rule": "R15"},  # the rule of the schema's first reason
+    "PlanExtended": {"rule": "R15", "previous_until": "2026-11-02", "until": "2027-11-02",  # R15: later, on a ground
+                     "maximum_on": "2028-11-02", "policy": None, "interruption_id": None},
+    "PlanDeadlineMissed": {"rule": "R10", "service_code": None},  # drawing up is R10's, for no one service
+    "PlanImported": {"made_on": "2024-06-03", "first_starts_on": "2024-06-03", "starts_on": "2024-06-03",  # R18
+                     "ends_on": "2027-06-02", "maximum_on": "2029-06-02", "maximum_rule": "R18",
+                     "review_due_on": "2024-12-03"},
+    "PlanRefusalRecorded": {"good_reason": False, "social_assistance_cut_possible": True},  # R25
     "NewcomerNotice": {"native_language": "ar"},  # a newcomer notice is for a foreign native language
 }
 """Values the schema alone cannot tell (cross-field rules of the models); the model checks every example."""
