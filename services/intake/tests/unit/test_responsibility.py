@@ -13,6 +13,7 @@ from intake.domain.responsibility import (
     Circumstances,
     luvn_participation_required,
     responsibility_change,
+    receiving_organisation,
     responsible_organisation,
 )
 
@@ -182,3 +183,10 @@ def test_decisions_and_circumstances_are_frozen_values():
     for value, name in ((circumstances, "day"), (decision, "rule"), (change, "rule")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, name, None)
+
+
+@pytest.mark.parametrize(("municipality", "receiver"), [("raseborg", "raseborg"), ("hango", "raseborg"),
+                                                        ("inga", "inga")])
+def test_R5_the_organisation_that_may_claim_a_mover_is_the_municipal_provider_never_the_employment_region(
+        municipality, receiver):
+    assert receiving_organisation(municipality, DAY, BOOK) == receiver
