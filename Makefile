@@ -7,7 +7,7 @@ SERVICES := intake assessment planning guidance notifications audit
 PACKAGES := contracts libs $(addprefix services/,$(SERVICES)) guide
 INSTALL_INPUTS := requirements-dev.txt deploy/requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run stop status logs tail verify test test-unit venv infra infra-down schemas bench mutate clean mail
+.PHONY: run stop status logs tail verify test test-unit test-load venv infra infra-down schemas bench mutate clean mail
 
 run: venv ## Kafka, PostgreSQL and every service in the background, with demo clients; prints where they are
 	$(PY) -m deploy up --services
@@ -45,6 +45,10 @@ test: venv ## install everything a fresh machine needs, then run every test
 
 test-unit: venv
 	$(PY) -m pytest -m unit
+
+test-load: venv ## the long load, soak and fault runs (opt-in; not part of make test)
+	$(PY) -m deploy --profile test up
+	$(PY) -m pytest -m load
 
 venv: $(VENV)/.installed
 
