@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException
@@ -96,12 +97,20 @@ def ensure_topics(admin: AdminClient) -> list[str]:
     return [t.topic for t in new]
 
 
-def ensure_acls(admin: AdminClient) -> tuple[int, int]:
-    """Make the broker's ACLs exactly the desired set; returns (created, deleted)."""
+def ensure_acls(admin: AdminClient, *, provisioned_before: bool = False) -> tuple[int, int]:
+    """Make the broker's ACLs exactly the desired set; returns (created, deleted).
+
+    A broker provisioned before (its topics existed) has ACLs: one that answers with none is still
+    loading them under load, so it is asked again for a few seconds rather than re-granted all."""
     any_filter = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
                                   AclOperation.ANY, AclPermissionType.ANY)
-    current = admin.describe_acls(any_filter).result(timeout=30)
     want = {a.binding() for a in desired_acls()}
+    current = admin.describe_acls(any_filter).result(timeout=30)
+    for _ in range(10):  # a broker under load may answer empty while its authorizer is still loading
+        if current or not provisioned_before:
+            break
+        time.sleep(0.5)
+        current = admin.describe_acls(any_filter).result(timeout=30)
     stale = [b for b in current if b not in want]
     missing = [b for b in want if b not in set(current)]
     if missing:
@@ -115,7 +124,7 @@ def provision_kafka(bootstrap: str, passwords: dict[str, str]) -> str:
     admin = admin_client(bootstrap, "admin", passwords["admin"])
     ensure_users(admin, passwords)
     created = ensure_topics(admin)
-    added, removed = ensure_acls(admin)
+    added, removed = ensure_acls(admin, provisioned_before=len(created) < len(all_topics()))
     return f"{len(all_topics())} topics ({len(created)} new), {len(principals())} users, ACLs +{added}/-{removed}"
 
 
