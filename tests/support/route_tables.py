@@ -175,3 +175,29 @@ def intake_story(client_id, caller: str, relation: str) -> list:
             producer="intake", organisation=before, actor="officer-1", client_id=client_id,
             correlation_id=registration.correlation_id))
     return story
+
+
+async def run_table(cells: list, check: Callable[..., Awaitable[None]], *, concurrency: int = 4,
+                    serial: frozenset[str] = frozenset()) -> None:
+    """`await check(caller, relation, route, expected)` for every cell, `concurrency` at a time (each cell has
+    its own client, so cells cannot disturb each other; routes in `serial` change shared data and run one at a
+    time afterwards); fails naming every cell that failed, and why."""
+    import asyncio
+
+    gate = asyncio.Semaphore(concurrency)
+    failures: list[str] = []
+
+    async def one(cell) -> None:
+        try:
+            await check(*cell.values)
+        except AssertionError as failed:
+            failures.append(f"{cell.id}: {str(failed).splitlines()[0][:300]}")
+
+    async def gated(cell) -> None:
+        async with gate:
+            await one(cell)
+
+    await asyncio.gather(*(gated(c) for c in cells if c.values[2] not in serial))
+    for cell in (c for c in cells if c.values[2] in serial):
+        await one(cell)
+    assert not failures, f"{len(failures)} of {len(cells)} cells differ from the table:\n" + "\n".join(sorted(failures))

@@ -52,6 +52,7 @@ from tests.support.route_tables import (
     holders,
     intake_story,
     refusal_names_its_reason,
+    run_table,
     rows,
     token_issuer,
 )
@@ -150,8 +151,7 @@ async def guidance(infra, bus):  # noqa: F811
         yield url, headers_of, {cell: (stories[cell][0].client_id, referrals[cell]) for cell in wanted}
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
-async def test_common_route(guidance, caller, relation, route, expected):
+async def check_common_cell(guidance, caller, relation, route, expected):
     url, headers_of, _ = guidance
     await check_common_route(url, await headers_of(caller), route, expected)
 
@@ -196,8 +196,7 @@ async def request(http: httpx.AsyncClient, route: str, headers: dict, client_id:
     return await http.request(method, path, headers=headers, json=body, params=params)
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), cases(TABLE, ROUTES))
-async def test_route(guidance, caller, relation, route, expected):
+async def check_cell(guidance, caller, relation, route, expected):
     url, headers_of, scenarios = guidance
     headers = await headers_of(caller)
     client_id, referral_id = scenarios.get((caller, relation, route), (uuid.uuid4(), None))
@@ -212,3 +211,12 @@ async def test_route(guidance, caller, relation, route, expected):
         seen = {r["referral_id"] for r in response.json()}
         visible = relation in ("own", "new")
         assert (str(referral_id) in seen) == visible, (seen, referral_id)
+
+
+async def test_every_cell_of_the_table(guidance):
+    await run_table(cases(TABLE, ROUTES), lambda *cell: check_cell(guidance, *cell),
+                    serial=frozenset({"put-service", "set-hours"}))
+
+
+async def test_every_cell_of_the_shared_routes_table(guidance):
+    await run_table(common_cases(), lambda *cell: check_common_cell(guidance, *cell), concurrency=1)
