@@ -38,6 +38,7 @@ from tests.support.route_tables import (
     holders,
     intake_story,
     refusal_names_its_reason,
+    run_table,
     rows,
     token_issuer,
 )
@@ -136,13 +137,11 @@ def headers_of(assessment_db):
     return token_issuer(assessment_db, "assessment route table")
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
-async def test_common_route(assessment, headers_of, caller, relation, route, expected):
+async def check_common_cell(assessment, headers_of, caller, relation, route, expected):
     await check_common_route(assessment[0], await headers_of(caller), route, expected)
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), cases(TABLE, ROUTES))
-async def test_route(assessment, headers_of, caller, relation, route, expected):
+async def check_cell(assessment, headers_of, caller, relation, route, expected):
     url, scenarios = assessment
     headers = await headers_of(caller)
     client_id, assessment_id = scenarios.get((caller, relation, route), (uuid.uuid4(), uuid.uuid4()))
@@ -161,3 +160,11 @@ async def test_route(assessment, headers_of, caller, relation, route, expected):
         organisation = caller.split("/")[0]
         if not caller.startswith("operator/") and organisation != "luvn":
             assert {c["responsible_organisation"] for c in listed.json()} <= {organisation}
+
+
+async def test_every_cell_of_the_table(assessment, headers_of):
+    await run_table(cases(TABLE, ROUTES), lambda *cell: check_cell(assessment, headers_of, *cell))
+
+
+async def test_every_cell_of_the_shared_routes_table(assessment, headers_of):
+    await run_table(common_cases(), lambda *cell: check_common_cell(assessment, headers_of, *cell), concurrency=1)

@@ -5,8 +5,9 @@ Who may do what (architecture.md: operators watch the log; the README's console 
 console is for operators (everything: the log, lag, dead letters and their redrive, integrity) and for
 organisations' officers, who see only their own organisation's part read-only (its events, its clients'
 timelines as far as it acted, deadlines, the follow-up figures of their own municipality only: the
-employment region all three, LUVN and Kela none). Systems, services, providers and anonymous callers are sent to the login form (303) and a login with
-their credential is refused (401). A console session is the bearer token in the `console_session` cookie.
+employment region all three, LUVN and Kela none). Systems, services, providers and anonymous callers are
+sent to the login form (303) and a login with their credential is refused (401). A console session is the
+bearer token in the `console_session` cookie.
 
 Relations: `own` an event the caller's organisation recorded, `other` one another organisation recorded
 (`events` and `timeline` act on it); `-` a route about no particular client.
@@ -34,6 +35,7 @@ from tests.support.route_tables import (
     cases,
     check_common_route,
     common_cases,
+    run_table,
     token_issuer,
 )
 from tests.support.serving import serving
@@ -98,8 +100,7 @@ async def audit(infra, publish):  # noqa: F811
             await pool.close()
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
-async def test_common_route(audit, caller, relation, route, expected):
+async def check_common_cell(audit, caller, relation, route, expected):
     url, headers_of, _ = audit
     await check_common_route(url, await headers_of(caller), route, expected)
 
@@ -108,8 +109,7 @@ def csrf_of(html: str) -> str:
     return html.split('name="csrf" value="')[1].split('"')[0] if 'name="csrf" value="' in html else ""
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), cases(TABLE, ROUTES))
-async def test_route(audit, caller, relation, route, expected):
+async def check_cell(audit, caller, relation, route, expected):
     url, headers_of, recorded = audit
     token = (await headers_of(caller)).get("Authorization", " ").split(" ", 1)[1]
     organisation = caller.split("/")[0]
@@ -138,3 +138,12 @@ async def test_route(audit, caller, relation, route, expected):
     if route == "timeline" and expected == 200 and not caller.startswith("operator/"):
         # An officer's timeline of a client shows only what its own organisation recorded.
         assert (str(event_id)[:8] in response.text) == (relation == "own")
+
+
+async def test_every_cell_of_the_table(audit):
+    await run_table(cases(TABLE, ROUTES), lambda *cell: check_cell(audit, *cell),
+                    serial=frozenset({"verify", "logout"}))
+
+
+async def test_every_cell_of_the_shared_routes_table(audit):
+    await run_table(common_cases(), lambda *cell: check_common_cell(audit, *cell), concurrency=1)

@@ -34,6 +34,7 @@ from tests.support.route_tables import (
     holders,
     intake_story,
     refusal_names_its_reason,
+    run_table,
     rows,
     token_issuer,
 )
@@ -106,14 +107,12 @@ async def notifications(infra, publish):  # noqa: F811
             await pool.close()
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
-async def test_common_route(notifications, caller, relation, route, expected):
+async def check_common_cell(notifications, caller, relation, route, expected):
     url, headers_of, _ = notifications
     await check_common_route(url, await headers_of(caller), route, expected)
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), cases(TABLE, ROUTES))
-async def test_route(notifications, caller, relation, route, expected):
+async def check_cell(notifications, caller, relation, route, expected):
     url, headers_of, clients = notifications
     headers = await headers_of(caller)
     client_id = clients.get((caller, relation, route), uuid.uuid4())
@@ -128,3 +127,11 @@ async def test_route(notifications, caller, relation, route, expected):
     assert refusal_names_its_reason(response.status_code, response.text), response.text
     if expected == 403 and caller.rsplit("/", 1)[1] in ("officer", "system"):
         assert "ownership." in response.text, response.text
+
+
+async def test_every_cell_of_the_table(notifications):
+    await run_table(cases(TABLE, ROUTES), lambda *cell: check_cell(notifications, *cell))
+
+
+async def test_every_cell_of_the_shared_routes_table(notifications):
+    await run_table(common_cases(), lambda *cell: check_common_cell(notifications, *cell), concurrency=1)

@@ -41,6 +41,7 @@ from tests.support.route_tables import (
     holders,
     intake_story,
     refusal_names_its_reason,
+    run_table,
     rows,
     token_issuer,
 )
@@ -90,8 +91,7 @@ def test_the_table_lists_every_route_planning_serves(infra):
     assert_every_route_listed(build(planning_settings(infra, free_port())), ROUTES, COMMON_ROUTES, COMMON_MOUNTS)
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
-async def test_common_route(planning, headers_of, caller, relation, route, expected):
+async def check_common_cell(planning, headers_of, caller, relation, route, expected):
     await check_common_route(planning[0], await headers_of(caller), route, expected)
 
 
@@ -139,8 +139,7 @@ BODIES = {
 }
 
 
-@pytest.mark.parametrize(("caller", "relation", "route", "expected"), cases(TABLE, ROUTES))
-async def test_route(planning, headers_of, caller, relation, route, expected):
+async def check_cell(planning, headers_of, caller, relation, route, expected):
     url, scenarios = planning
     headers = await headers_of(caller)
     client_id, plan_id = scenarios.get((caller, relation, route), (uuid.uuid4(), uuid.uuid4()))
@@ -170,3 +169,11 @@ async def test_route(planning, headers_of, caller, relation, route, expected):
         organisation = caller.split("/")[0]
         if not caller.startswith("operator/") and organisation != "luvn":
             assert owners_seen <= {organisation}, owners_seen
+
+
+async def test_every_cell_of_the_table(planning, headers_of):
+    await run_table(cases(TABLE, ROUTES), lambda *cell: check_cell(planning, headers_of, *cell))
+
+
+async def test_every_cell_of_the_shared_routes_table(planning, headers_of):
+    await run_table(common_cases(), lambda *cell: check_common_cell(planning, headers_of, *cell), concurrency=1)
