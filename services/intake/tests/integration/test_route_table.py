@@ -19,39 +19,46 @@ from backbone.clock import today_in_finland
 from services.intake.tests.factories import PATHS, body
 from services.intake.tests.integration.conftest import bearer, free_port, intake_settings, serving
 from tests.support.people import invent
+from tests.support.route_tables import (
+    COMMON_MOUNTS,
+    COMMON_ROUTES,
+    assert_every_route_listed,
+    check_common_route,
+    common_cases,
+)
 
 pytestmark = pytest.mark.integration
 
 TODAY = today_in_finland().isoformat()
 
-CLIENT_ROUTES = ("summary", "events", "pd", "patch", "proposed", "p-accept", "log", "jobseeker", "move", "claim",
-                 "c-accept", "c-object", "end", "erase", "contact")
+CLIENT_ROUTES = ("summary", "events", "pd", "patch", "proposed", "p-accept", "p-reject", "log", "jobseeker", "move",
+                 "claim", "c-accept", "c-object", "end", "erase", "contact")
 
 # Status of each client route, per caller (principal/role) and whether the client is the caller's own.
 CLIENT_TABLE = """
-caller                     owns   summary events pd  patch proposed p-accept log jobseeker move claim c-accept c-object end erase contact
-employment-region/officer  own    200     200    200 412   200      404      200 200       200  403   200      200      200 200   403
-employment-region/system   own    200     200    403 403   403      403      403 200       200  403   403      403      403 403   403
-raseborg/officer           own    200     200    200 412   200      404      200 403       200  409   200      200      200 200   403
-raseborg/system            own    200     200    403 403   403      403      403 403       200  409   403      403      403 403   403
-inga/officer               own    200     200    200 412   200      404      200 403       200  409   200      200      200 200   403
-inga/system                own    200     200    403 403   403      403      403 403       200  409   403      403      403 403   403
-employment-region/officer  other  403     403    403 403   403      403      403 409       403  403   403      403      403 403   403
-employment-region/system   other  403     403    403 403   403      403      403 409       403  403   403      403      403 403   403
-raseborg/officer           other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
-raseborg/system            other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
-hango/officer              other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-hango/system               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-inga/officer               other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
-inga/system                other  403     403    403 403   403      403      403 403       403  201   403      403      403 403   403
-luvn/officer               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-luvn/system                other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-kela/officer               other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-kela/system                other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-operator/operator          other  200     200    403 403   403      403      403 403       403  403   403      403      403 403   403
-notifications/service      other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   200
-planning/service           other  403     403    403 403   403      403      403 403       403  403   403      403      403 403   403
-anonymous                  other  401     401    401 401   401      401      401 401       401  401   401      401      401 401   401
+caller                     owns   summary events pd  patch proposed p-accept p-reject log jobseeker move claim c-accept c-object end erase contact
+employment-region/officer  own    200     200    200 412   200      404      404      200 200       200  403   200      200      200 200   403
+employment-region/system   own    200     200    403 403   403      403      403      403 200       200  403   403      403      403 403   403
+raseborg/officer           own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
+raseborg/system            own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
+inga/officer               own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
+inga/system                own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
+employment-region/officer  other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
+employment-region/system   other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
+raseborg/officer           other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
+raseborg/system            other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
+hango/officer              other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+hango/system               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+inga/officer               other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
+inga/system                other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
+luvn/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+luvn/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+kela/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+kela/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+operator/operator          other  200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+notifications/service      other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   200
+planning/service           other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+anonymous                  other  401     401    401 401   401      401      401      401 401       401  401   401      401      401 401   401
 """
 
 OPEN_ROUTES = ("list", "count", "duplicates", "w-claims", "w-handovers", "resolution", "reg-jobseeker", "reg-kela",
@@ -77,6 +84,39 @@ notifications/service      403  403   403        403      403         403       
 planning/service           403  403   403        403      403         403        403           403      403         403          403           202         200
 anonymous                  401  401   401        401      401         401        401           401      401         401          401           202         200
 """
+
+SERVED = {
+    "summary": "GET /clients/{client_id}", "events": "GET /clients/{client_id}/events",
+    "pd": "GET /clients/{client_id}/personal-data", "patch": "PATCH /clients/{client_id}/personal-data",
+    "proposed": "GET /clients/{client_id}/proposed-changes",
+    "p-accept": "POST /clients/{client_id}/proposed-changes/{change_id}/acceptance",
+    "p-reject": "POST /clients/{client_id}/proposed-changes/{change_id}/rejection",
+    "log": "GET /clients/{client_id}/access-log", "jobseeker": "POST /clients/{client_id}/jobseeker-status",
+    "move": "POST /clients/{client_id}/home-municipality", "claim": "POST /clients/{client_id}/claims",
+    "c-accept": "POST /clients/{client_id}/claims/{claim_id}/acceptance",
+    "c-object": "POST /clients/{client_id}/claims/{claim_id}/objection",
+    "end": "POST /clients/{client_id}/relationship-end", "erase": "POST /clients/{client_id}/erasure",
+    "contact": "GET /internal/clients/{client_id}/contact", "list": "GET /clients", "count": "GET /clients/count",
+    "duplicates": "GET /duplicates", "w-claims": "GET /worklist/claims", "w-handovers": "GET /worklist/handovers",
+    "resolution": "POST /duplicates/resolution", "reg-jobseeker": "POST /registrations/jobseeker",
+    "reg-kela": "POST /registrations/kela-notification", "reg-refugee": "POST /registrations/refugee-placement",
+    "reg-newcomer": "POST /registrations/newcomer-notice", "reg-authority": "POST /registrations/authority-contact",
+    "public-form": "POST /public/contact-requests", "public-key": "GET /ingress/public-key",
+}
+"""Each column's route as the app serves it (issue 14): the check below fails on a route the tables miss."""
+
+
+def test_the_tables_list_every_route_intake_serves(infra):
+    from intake.bootstrap import build
+
+    assert set(SERVED) == set(CLIENT_ROUTES) | set(OPEN_ROUTES)
+    assert_every_route_listed(build(intake_settings(infra, free_port())), SERVED, COMMON_ROUTES, COMMON_MOUNTS)
+
+
+@pytest.mark.parametrize(("caller", "relation", "route", "expected"), common_cases())
+async def test_common_route(intake_url, caller, relation, route, expected, auth_of):
+    await check_common_route(intake_url, await auth_of(caller), route, expected)
+
 
 MUNICIPALITY = {"raseborg": "raseborg", "hango": "hango", "inga": "inga"}
 """Where a municipal caller's residents live (a claim names it; registrations are for its residents)."""
@@ -164,6 +204,8 @@ async def call(http, auth_of, caller: str, route: str, client: str) -> httpx.Res
             return await http.get(f"{at}/proposed-changes", headers=purpose)
         case "p-accept":
             return await http.post(f"{at}/proposed-changes/{uuid4()}/acceptance", headers=headers)
+        case "p-reject":
+            return await http.post(f"{at}/proposed-changes/{uuid4()}/rejection", headers=headers)
         case "log":
             return await http.get(f"{at}/access-log", headers=headers)
         case "jobseeker":

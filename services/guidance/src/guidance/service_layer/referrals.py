@@ -125,7 +125,9 @@ async def agree_studies(deps: Deps, ctx: Context, *, client_id: UUID, service_co
         raise Refused("ownership.employment_region", "only the employment region agrees to a jobseeker's "
                                                      "voluntary studies")
     async with deps.transaction() as conn:
-        await active_client(conn, client_id)
+        if not (await active_client(conn, client_id)).may_act(ctx.organisation):
+            raise Refused("ownership.client", "only the client's responsible organisation agrees to the client's "
+                                              "voluntary studies (a registered jobseeker is the employment region's)")
         service = await catalogue.service(conn, service_code)
         if service is None:
             raise NotFound("service")
@@ -145,7 +147,8 @@ async def agree_studies(deps: Deps, ctx: Context, *, client_id: UUID, service_co
 
 async def _load(conn: asyncpg.Connection, referral_id: UUID, actor: Actor) -> tuple[Referral, asyncpg.Record]:
     """The referral, locked; NotFound for a provider it was not made to (it may not even see it), and for
-    an officer of an organisation that neither made it nor is responsible for the client."""
+    an officer of an organisation not responsible for the client today (the one that made it included, after a
+    handover)."""
     row = await conn.fetchrow("SELECT * FROM referrals WHERE referral_id = $1 FOR UPDATE", referral_id)
     if row is None or not await may_see(conn, row, actor):
         raise NotFound("referral")
@@ -158,8 +161,8 @@ async def may_see(conn: asyncpg.Connection, row: asyncpg.Record, actor: Actor) -
         return True
     if actor.kind == "provider":
         return row["provider_code"] == actor.code
-    if row["referring_organisation"] == actor.code:
-        return True
+    # The organisation responsible for the client today, not the one that made the referral: after a handover
+    # (R5) the referrals go with the client and the previous organisation no longer sees or changes them.
     view = await clientview.get(conn, row["client_id"])
     return view is not None and view.may_act(actor.code)
 

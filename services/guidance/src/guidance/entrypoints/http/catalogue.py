@@ -40,7 +40,8 @@ class HoursIn(BaseModel):
 def keeper(caller) -> str:
     organisation = organisation_of(caller)
     if organisation not in CATALOGUE_KEEPERS:
-        raise HTTPException(403, "only officers of the responsible organisations keep the catalogue")
+        raise HTTPException(403, {"rule": "ownership.catalogue",
+                                  "msg": "only officers of the responsible organisations keep the catalogue"})
     return organisation
 
 
