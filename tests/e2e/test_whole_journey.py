@@ -26,6 +26,7 @@ import pytest
 from contracts.envelope import Envelope
 from deploy.config import REPO
 from notifications.domain import language as notification_language
+from notifications.domain.offices import office_of, service_points
 from notifications.domain.templates import languages_of, template
 from tests.support.journey import Api, Journey, Scenario, eventually, standard_scenarios, walk
 from tests.support.system import System
@@ -143,7 +144,9 @@ async def test_the_invitation_sms_and_the_emails_reach_the_client_in_their_langu
     invitation = template("interview_invitation", s.language)  # every scenario's first language has one
     assert [m["text"].startswith(fixed_start(invitation.sms)) for m in seen.sms].count(True) == 1, seen.sms
     sms = next(m for m in seen.sms if m["text"].startswith(fixed_start(invitation.sms)))
-    assert sms["receipt"] in (None, "delivered")
+    where = service_points().get(s.place) or invitation.phrases[f"place_{s.place}"]
+    assert where in sms["text"], "R26: the invitation names the booked place"
+    assert office_of(s.person.home_municipality)["cancel_phone"] in sms["text"], "R26: and how to cancel"
     issued = template("plan_issued", expected_language(s, "plan_issued"))
     subjects = [m["subject"] for m in seen.mail]
     assert any(subject.startswith(fixed_start(issued.subject)) for subject in subjects), subjects

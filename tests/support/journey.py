@@ -62,6 +62,7 @@ class Scenario:
     facts: dict[str, Any]  # the source's own fields besides `source`, `home_municipality` and `person`
     person: Person
     luvn: bool  # R6: LUVN takes part (the client's target groups)
+    place: str = "karis"  # where the initial interview is booked (a service point, phone or remote)
     correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
     idempotency_key: str = field(default_factory=lambda: f"journey-{uuid.uuid4()}")
 
@@ -75,13 +76,13 @@ class Scenario:
 
 
 def scenario(name: str, *, source: str, sender: str, responsible: str, home: str, languages: tuple[str, ...],
-             luvn: bool, facts: dict[str, Any], seed: str | None = None) -> Scenario:
+             luvn: bool, facts: dict[str, Any], place: str = "karis", seed: str | None = None) -> Scenario:
     """A scenario with a new invented person living in `home` and knowing `languages` (first preferred)."""
     person = invent(seed, languages=languages)
     postal = {"raseborg": ("10600", "Ekenäs"), "hango": ("10900", "Hangö"), "inga": ("10210", "Ingå")}[home]
     person = type(person)(**{**person.__dict__, "home_municipality": home, "postal_code": postal[0],
                              "post_office": postal[1]})
-    return Scenario(name, source, sender, responsible, facts, person, luvn)
+    return Scenario(name, source, sender, responsible, facts, person, luvn, place)
 
 
 def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
@@ -96,22 +97,22 @@ def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
                  facts={"first_permit_date": permit, "registered_on": today.isoformat(), "service_point": "karis"}),
         scenario("raseborg-refugee-placement", source="refugee_placement", sender="raseborg", responsible="raseborg",
                  home="raseborg", languages=("uk", "ru"), luvn=True,
-                 facts={"first_permit_date": permit, "protection": "international_protection",
-                        "placed_on": (today - timedelta(days=20)).isoformat()}),
+                 place="ekenas", facts={"first_permit_date": permit, "protection": "international_protection",
+                                        "placed_on": (today - timedelta(days=20)).isoformat()}),
         scenario("hango-newcomer-by-agreement", source="municipal_newcomer_notice", sender="hango",
-                 responsible="raseborg", home="hango", languages=("ru", "fi"), luvn=False,
+                 responsible="raseborg", home="hango", languages=("ru", "fi"), luvn=False, place="hanko",
                  facts={"first_permit_date": permit, "native_language": "ru", "target_groups": ["family_member"],
                         "moved_in_on": (today - timedelta(days=10)).isoformat()}),
     ]
     if inga_in_force:
         made.append(scenario(
             "inga-authority-contact-agreement-in-force", source="authority_contact", sender="luvn",
-            responsible="raseborg", home="inga", languages=("en", "sv"), luvn=False,
+            responsible="raseborg", home="inga", languages=("en", "sv"), luvn=False, place="phone",
             facts={"first_permit_date": permit, "consent_given_on": today.isoformat(), "needs_assessment": True}))
     else:
         made.append(scenario(
             "inga-kela-agreement-pending", source="kela_notification", sender="kela", responsible="inga",
-            home="inga", languages=("ar", "sv"), luvn=True,
+            home="inga", languages=("ar", "sv"), luvn=True, place="inkoo",
             facts={"first_permit_date": permit, "benefit": "social_assistance", "non_temporary": True,
                    "decided_on": (today - timedelta(days=5)).isoformat()}))
     return {s.name: s for s in made}
@@ -249,13 +250,13 @@ def interview_time(today: date | None = None) -> datetime:
     return datetime.combine(day, clock_time(10, 0), tzinfo=FINLAND).astimezone(UTC)
 
 
-async def book_interview(api: Api, j: Journey, *, place: str = "karis") -> uuid.UUID:
+async def book_interview(api: Api, j: Journey) -> uuid.UUID:
     """Book the initial interview in Finnish or Swedish with an interpreter in the client's language (R27) unless the
     client knows Finnish or Swedish; the client is told how to cancel (R26). Not again once booked."""
     s = j.scenario
     case = await case_of(api, j)
     if case["status"] == "open":
-        body: dict[str, Any] = {"scheduled_at": interview_time().isoformat(), "place": place,
+        body: dict[str, Any] = {"scheduled_at": interview_time().isoformat(), "place": s.place,
                                 "language": s.language, "cancellation_instructions_given": True}
         if s.language not in ("fi", "sv"):
             body |= {"language": "fi", "interpreter": {"language": s.language, "mode": "on_site"}}
