@@ -101,7 +101,7 @@ async def journeys(system: System) -> dict[str, tuple[Journey, Observed]]:
         walked = await asyncio.gather(*(walk(system, s, api=api, before_erasure=lambda j: observe(system, api, j, seen))
                                         for s in PENDING.values()))
         lap("four journeys walked")
-        await system.settle(timeout=120)
+        await system.settle(timeout=300)  # audit may still be reading what earlier tests published
         lap("settled")
         killed = system.kill("intake")  # a crash, not a shutdown: what intake committed must still be there
         system.restart("intake", env=INGA_IN_FORCE)

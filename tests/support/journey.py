@@ -222,7 +222,7 @@ async def erase(api: Api, j: Journey) -> list[uuid.UUID]:
 
 async def _erased(api: Api, j: Journey) -> bool:
     resp = await api.request("GET", "intake", f"/clients/{j.client_id}", "operator", "operator")
-    return resp.status_code == 200 and resp.json().get("erased_at") is not None or resp.status_code == 404
+    return resp.status_code == 404 or (resp.status_code == 200 and resp.json()["erased"] is True)
 
 
 # --- assessment --------------------------------------------------------------------------------------------
