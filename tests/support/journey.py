@@ -63,6 +63,7 @@ class Scenario:
     person: Person
     luvn: bool  # R6: LUVN takes part (the client's target groups)
     place: str = "karis"  # where the initial interview is booked (a service point, phone or remote)
+    reachable_by_sms: bool = True  # False: the person gave no phone number, so messages go by e-mail
     correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
     idempotency_key: str = field(default_factory=lambda: f"journey-{uuid.uuid4()}")
 
@@ -71,24 +72,29 @@ class Scenario:
         return self.person.languages[0]
 
     def registration(self) -> dict[str, Any]:
+        person = self.person.personal_data()
+        if not self.reachable_by_sms:
+            del person["phone"]
         return {"source": self.source, "home_municipality": self.person.home_municipality, **self.facts,
-                "person": self.person.personal_data()}
+                "person": person}
 
 
 def scenario(name: str, *, source: str, sender: str, responsible: str, home: str, languages: tuple[str, ...],
-             luvn: bool, facts: dict[str, Any], place: str = "karis", seed: str | None = None) -> Scenario:
+             luvn: bool, facts: dict[str, Any], place: str = "karis", reachable_by_sms: bool = True,
+             seed: str | None = None) -> Scenario:
     """A scenario with a new invented person living in `home` and knowing `languages` (first preferred)."""
     person = invent(seed, languages=languages)
     postal = {"raseborg": ("10600", "Ekenäs"), "hango": ("10900", "Hangö"), "inga": ("10210", "Ingå")}[home]
     person = type(person)(**{**person.__dict__, "home_municipality": home, "postal_code": postal[0],
                              "post_office": postal[1]})
-    return Scenario(name, source, sender, responsible, facts, person, luvn, place)
+    return Scenario(name, source, sender, responsible, facts, person, luvn, place, reachable_by_sms)
 
 
 def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
     """One scenario per source and responsible organisation: the employment region's jobseeker (R5), Raseborg's
     refugee (LUVN, R6), Hanko's newcomer (Raseborg by agreement), Inkoo's Kela notification (Inkoo while its
-    agreement is pending) and an authority's contact about an Inkoo resident (Raseborg once it is in force)."""
+    agreement is pending) and an authority's contact about an Inkoo resident (Raseborg once it is in force), who
+    gave no phone number (every message by e-mail)."""
     today = today_in_finland()
     permit = (today - timedelta(days=200)).isoformat()
     made = [
@@ -108,6 +114,7 @@ def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
         made.append(scenario(
             "inga-authority-contact-agreement-in-force", source="authority_contact", sender="luvn",
             responsible="raseborg", home="inga", languages=("en", "sv"), luvn=False, place="phone",
+            reachable_by_sms=False,
             facts={"first_permit_date": permit, "consent_given_on": today.isoformat(), "needs_assessment": True}))
     else:
         made.append(scenario(
