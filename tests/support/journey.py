@@ -143,10 +143,14 @@ class Journey:
 class Api:
     """HTTP calls as the organisations make them: the System's URLs and credentials, one shared client."""
 
-    def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8) -> None:
+    def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8,
+                 wait_s: float = 60) -> None:
+        """`attempts`: how often `call` runs a step before giving up; `wait_s`: how long a step waits for another
+        service to have consumed what it needs (raise both under load or while services are killed)."""
         self.system = system
         self.http = http or httpx.AsyncClient(timeout=30)
         self.attempts = attempts
+        self.wait_s = wait_s
 
     def headers(self, service: str, principal: str, role: str = "officer", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.system.token(service, principal, role)}", **extra}
@@ -234,7 +238,7 @@ async def _erased(api: Api, j: Journey) -> bool:
 
 # --- assessment --------------------------------------------------------------------------------------------
 
-async def case_of(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def case_of(api: Api, j: Journey) -> dict:
     """The client's assessment case once assessment has opened it (from intake's event)."""
     s = j.scenario
 
@@ -244,7 +248,7 @@ async def case_of(api: Api, j: Journey, timeout: float = 60) -> dict:
             resp.raise_for_status()
         return resp.json() if resp.status_code == 200 else None
 
-    case = await eventually(probe, timeout=timeout, what=f"{s.name}: assessment case")
+    case = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: assessment case")
     j.assessment_id = uuid.UUID(case["assessment_id"])
     return case
 
@@ -304,7 +308,7 @@ async def assess(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
 
 # --- planning ------------------------------------------------------------------------------------------------
 
-async def plan_of(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def plan_of(api: Api, j: Journey) -> dict:
     """The client's plan once planning has opened it (from assessment's `AssessmentCompleted`), in detail."""
     s = j.scenario
 
@@ -312,7 +316,7 @@ async def plan_of(api: Api, j: Journey, timeout: float = 60) -> dict:
         plans = await api.ok("GET", "planning", f"/clients/{j.client_id}/plans", s.responsible)
         return plans or None
 
-    plans = await eventually(probe, timeout=timeout, what=f"{s.name}: plan opened")
+    plans = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: plan opened")
     j.plan_id = uuid.UUID(plans[0]["plan_id"])
     return await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
 
@@ -362,7 +366,7 @@ async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
                 raise StepFailed(f"POST guidance/referrals: {resp.status_code} {resp.text}")
             return resp.json()
 
-        answer = await eventually(made, timeout=60, what=f"{s.name}: guidance knows the plan")
+        answer = await eventually(made, timeout=api.wait_s, what=f"{s.name}: guidance knows the plan")
         j.referral_id = uuid.UUID(answer["subject_id"])
     j.steps.append("referred")
     return j.referral_id
@@ -421,7 +425,7 @@ async def end_plan(api: Api, j: Journey) -> uuid.UUID:
     return j.plan_id
 
 
-async def referral_recorded(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def referral_recorded(api: Api, j: Journey) -> dict:
     """The plan once planning has recorded the referral under it (from guidance's `ReferralMade`, R12)."""
     s = j.scenario
 
@@ -429,7 +433,7 @@ async def referral_recorded(api: Api, j: Journey, timeout: float = 60) -> dict:
         plan = await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
         return plan if plan["referrals"] else None
 
-    return await eventually(probe, timeout=timeout, what=f"{s.name}: referral recorded on the plan")
+    return await eventually(probe, timeout=api.wait_s, what=f"{s.name}: referral recorded on the plan")
 
 
 # --- the whole journey ----------------------------------------------------------------------------------------
