@@ -265,3 +265,13 @@ class ServiceRun:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+
+
+def print_rows(rows: Sequence[Any], notes: Sequence[str]) -> None:
+    """A benchmark run on its own (`python -m bench.<name>`): its rows as `make bench` prints them, its
+    notes, and the load average at the end (the machine is shared)."""
+    from bench.table import render
+
+    print(render(rows))
+    print("\n".join(f"- {n}" for n in notes))
+    print(f"- load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min) at the end")

@@ -38,7 +38,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import sys
 import tempfile
 import time
@@ -548,9 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m bench.pipeline [--profile bench|dev|test] [--quick]`: only these rows (make bench runs them too)."""
     import argparse
 
-    from bench.common import local_target
+    from bench.common import local_target, print_rows
     from bench.run import quiet_logs
-    from bench.table import render
 
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench")
@@ -559,9 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_logs()
     target = local_target(args.profile)
     result = asyncio.run(bench_pipeline(target, PIPELINE_TINY if args.quick else PIPELINE_FULL))
-    print(render(result.rows()))
-    print("\n".join(f"- {n}" for n in result.text_notes()))
-    print(f"- load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min) at the end")
+    print_rows(result.rows(), result.text_notes())
     return 0
 
 

@@ -150,6 +150,13 @@ async def test_a_rebuild_from_the_event_store_gives_exactly_the_view_the_live_pa
         assert any(r["merged_into"] for r in expected) and any(r["relationship_ended_on"] for r in expected)
         assert await _view(rebuilt, streams) == expected
 
+        for page in (7, 1000):  # a page holds part of a client's events, or all of them
+            async with rebuilt.acquire() as conn:
+                await conn.execute("TRUNCATE client_view")
+            batched = await replay.rebuild(source, rebuilt, apply_batch=clientview.apply_batch, page=page)
+            assert batched.events == count
+            assert await _view(rebuilt, streams) == expected
+
 
 async def test_a_rebuild_continues_after_a_position_and_reads_the_source_only(infra, unique):
     streams = histories()
