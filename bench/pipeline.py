@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import sys
@@ -395,7 +396,17 @@ class Booker:
 
 
 async def _register(http: httpx.AsyncClient, token: str, path: str, body: dict) -> dict:
-    resp = await http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    """One registration, retried with the same Idempotency-Key when the connection fails (a kept-alive
+    connection the server closed under load), as a municipal system would: intake applies it once."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    for attempt in range(5):
+        try:
+            resp = await http.post(path, json=body, headers=headers)
+            break
+        except httpx.TransportError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
     if resp.status_code != 201:
         raise RuntimeError(f"intake answered {resp.status_code} to {path}: {resp.text[:300]}")
     return resp.json()
@@ -553,10 +564,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reps", type=int, help="throughput runs (default: 3, --quick 1)")
     args = parser.parse_args(argv)
     quiet_logs()
     target = local_target(args.profile)
-    result = asyncio.run(bench_pipeline(target, PIPELINE_TINY if args.quick else PIPELINE_FULL))
+    sizes = PIPELINE_TINY if args.quick else PIPELINE_FULL
+    if args.reps:
+        sizes = dataclasses.replace(sizes, reps=args.reps)
+    result = asyncio.run(bench_pipeline(target, sizes))
     print_rows(result.rows(), result.text_notes())
     return 0
 
