@@ -84,7 +84,7 @@ class PipelineSizes:
     timeout: float  # how long the last message of a run may take to arrive
 
 
-PIPELINE_FULL = PipelineSizes(reps=3, welcome=600, invitation=300, latency_rate=4, latency_seconds=30, timeout=300)
+PIPELINE_FULL = PipelineSizes(reps=3, welcome=600, invitation=300, latency_rate=0.5, latency_seconds=60, timeout=300)
 PIPELINE_TINY = PipelineSizes(reps=1, welcome=6, invitation=4, latency_rate=2, latency_seconds=2, timeout=120)
 
 
