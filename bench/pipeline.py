@@ -564,12 +564,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reps", type=int, help="throughput runs (default: 3, --quick 1)")
+    parser.add_argument("--reps", type=int, help="throughput runs (default: 3, --quick 1; 0: only the latency)")
     args = parser.parse_args(argv)
     quiet_logs()
     target = local_target(args.profile)
     sizes = PIPELINE_TINY if args.quick else PIPELINE_FULL
-    if args.reps:
+    if args.reps is not None:  # 0: only the latency
         sizes = dataclasses.replace(sizes, reps=args.reps)
     result = asyncio.run(bench_pipeline(target, sizes))
     print_rows(result.rows(), result.text_notes())
