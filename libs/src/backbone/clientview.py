@@ -108,9 +108,55 @@ async def apply(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> t
 
 
 async def _insert(conn: asyncpg.Connection, envelope: Envelope, e: ClientRegistered) -> None:
-    values = _registered(envelope, e)
-    await conn.execute(_INSERT, *(values[k] for k in _INSERT_COLUMNS))
+    await conn.execute(
+        """INSERT INTO client_view (client_id, responsible_organisation, home_municipality, languages,
+               target_groups, state, registered_jobseeker, luvn_participation_required, window_ends_on,
+               registered_on, assessment_due_on, responsible_since, last_event_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12)
+           ON CONFLICT (client_id) DO NOTHING""",
+        envelope.client_id, str(e.responsible_organisation), str(e.home_municipality), [str(x) for x in e.languages],
+        [str(x) for x in e.target_groups], str(e.state), e.registered_jobseeker, e.luvn_participation_required,
+        e.window_ends_on, e.registered_on, e.assessment_due_on, envelope.event_id)
 
+
+def _changes(envelope: Envelope, e: Event) -> dict[str, object]:
+    """The columns an event changes (an empty dict: nothing in the view changes)."""
+    if isinstance(e, ClientSourceAdded):
+        return {"target_groups": [str(x) for x in e.target_groups], "state": str(e.state),
+                "assessment_due_on": e.assessment_due_on,
+                "luvn_participation_required": e.luvn_participation_required}
+    if isinstance(e, ClientDetailsChanged):
+        values = {"home_municipality": e.home_municipality and str(e.home_municipality),
+                  "languages": e.languages and [str(x) for x in e.languages],
+                  "target_groups": None if e.target_groups is None else [str(x) for x in e.target_groups],
+                  "window_ends_on": e.window_ends_on, "registered_jobseeker": e.registered_jobseeker}
+        return {column: value for column, value in values.items() if value is not None}
+    if isinstance(e, ResponsibilityAssigned):
+        return {"responsible_organisation": str(e.responsible_organisation), "responsible_since": e.effective_on}
+    if isinstance(e, ClientRelationshipEnded):
+        return {"relationship_ended_on": e.ended_on}
+    if isinstance(e, ClientErased):
+        return {"erased_on": e.erased_on}
+    if isinstance(e, DuplicateResolved) and e.resolution == "merged" and e.surviving_client_id != envelope.client_id:
+        return {"merged_into": e.surviving_client_id}
+    return {}
+
+
+Then = Callable[[asyncpg.Connection, Envelope, Event, ClientView | None, ClientView | None], Awaitable[None]]
+
+
+def subscription(name: str, *, then: Then | None = None) -> Subscription:
+    """A subscription to intake's topic that keeps `client_view` and then runs `then`, once per event."""
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
+        before, after = await apply(conn, envelope, event)
+        if then is not None:
+            await then(conn, envelope, event, before, after)
+
+    return Subscription(name=name, topics=(TOPIC,), handler=handle)
+
+
+# A whole batch at once (a replay from the event store: backbone.replay) --------------------------------
 
 def _registered(envelope: Envelope, e: ClientRegistered) -> dict[str, object]:
     """The new row of a ClientRegistered, column by column (responsible since registration)."""
@@ -160,40 +206,3 @@ async def apply_batch(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, 
         assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(columns, start=2))
         await conn.executemany(f"UPDATE client_view SET {assignments}, updated_at = now() WHERE client_id = $1",
                                [(c, *(state[c].get(k) for k in columns)) for c in updates])
-
-
-def _changes(envelope: Envelope, e: Event) -> dict[str, object]:
-    """The columns an event changes (an empty dict: nothing in the view changes)."""
-    if isinstance(e, ClientSourceAdded):
-        return {"target_groups": [str(x) for x in e.target_groups], "state": str(e.state),
-                "assessment_due_on": e.assessment_due_on,
-                "luvn_participation_required": e.luvn_participation_required}
-    if isinstance(e, ClientDetailsChanged):
-        values = {"home_municipality": e.home_municipality and str(e.home_municipality),
-                  "languages": e.languages and [str(x) for x in e.languages],
-                  "target_groups": None if e.target_groups is None else [str(x) for x in e.target_groups],
-                  "window_ends_on": e.window_ends_on, "registered_jobseeker": e.registered_jobseeker}
-        return {column: value for column, value in values.items() if value is not None}
-    if isinstance(e, ResponsibilityAssigned):
-        return {"responsible_organisation": str(e.responsible_organisation), "responsible_since": e.effective_on}
-    if isinstance(e, ClientRelationshipEnded):
-        return {"relationship_ended_on": e.ended_on}
-    if isinstance(e, ClientErased):
-        return {"erased_on": e.erased_on}
-    if isinstance(e, DuplicateResolved) and e.resolution == "merged" and e.surviving_client_id != envelope.client_id:
-        return {"merged_into": e.surviving_client_id}
-    return {}
-
-
-Then = Callable[[asyncpg.Connection, Envelope, Event, ClientView | None, ClientView | None], Awaitable[None]]
-
-
-def subscription(name: str, *, then: Then | None = None) -> Subscription:
-    """A subscription to intake's topic that keeps `client_view` and then runs `then`, once per event."""
-
-    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
-        before, after = await apply(conn, envelope, event)
-        if then is not None:
-            await then(conn, envelope, event, before, after)
-
-    return Subscription(name=name, topics=(TOPIC,), handler=handle)
