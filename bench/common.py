@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,7 +26,7 @@ from backbone import db
 from backbone.app import RUNTIME_MIGRATIONS
 from contracts.envelope import Envelope
 
-from deploy.config import Layout
+from deploy.config import REPO, Layout
 from tests.support.events import registered
 
 N_CLIENTS = 400  # the appends and the relay spread their events over this many clients (streams)
@@ -206,3 +211,67 @@ class RssSampler:
 
 
 MB = 1024 * 1024
+
+
+def local_target(profile: str) -> Target:
+    """The local deployment of `profile` as a Target, started (idempotently) if anything of it is down;
+    deploy's progress goes to stderr."""
+    import contextlib
+
+    from deploy.__main__ import up
+
+    layout = Layout.from_env(profile=profile)
+    with contextlib.redirect_stdout(sys.stderr):
+        secrets = up(layout, with_services=False)
+    return Target(layout.bootstrap, layout.host, layout.pg_port, secrets, layout)
+
+
+class ServiceRun:
+    """`python -m <module>` with the target's settings for `service` (plus `extra`) on a free port."""
+
+    def __init__(self, target: Target, service: str, log_path: Path, module: str | None = None,
+                 extra: dict[str, str] | None = None) -> None:
+        self.service = service
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {**os.environ, **target.service_env(service, self.port), **(extra or {})}
+        with open(self.log_path, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", module or service], env=env, cwd=REPO, stdout=out,
+                                         stderr=subprocess.STDOUT)
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.service} exited with {self.proc.returncode}; see {self.log_path}")
+            if await asyncio.to_thread(self._ready):
+                return
+            await asyncio.sleep(0.3)
+        raise RuntimeError(f"{self.service} not ready after {timeout:.0f}s; see {self.log_path}")
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def print_rows(rows: Sequence[Any], notes: Sequence[str]) -> None:
+    """A benchmark run on its own (`python -m bench.<name>`): its rows as `make bench` prints them, its
+    notes, and the load average at the end (the machine is shared)."""
+    from bench.table import render
+
+    print(render(rows))
+    print("\n".join(f"- {n}" for n in notes))
+    print(f"- load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min) at the end")

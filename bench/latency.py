@@ -27,14 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,7 +44,7 @@ from backbone.relay import Relay
 from contracts.envelope import Envelope
 from contracts.topics import event_topic
 
-from bench.common import RssSampler, Sizes, Target, envelopes, free_port, headers, log, new_clients, producer
+from bench.common import RssSampler, ServiceRun, Sizes, Target, envelopes, headers, log, new_clients, producer
 from deploy.config import REPO
 
 SERVICE = "intake"
@@ -193,43 +188,17 @@ async def group_members(target: Target, group: str) -> int | None:
 
 # The audit service -----------------------------------------------------------------------------
 
-class AuditProcess:
-    """`python -m audit` as a child process with the target's settings on a free port."""
+class AuditProcess(ServiceRun):
+    """`python -m audit` as a child process with the target's settings on a free port, logging to a
+    temporary file that is kept only when asked (a failed run)."""
 
     def __init__(self, target: Target) -> None:
-        self.port = free_port()
-        fd, self.log_path = tempfile.mkstemp(prefix="bench-audit-", suffix=".log")
-        self.log = os.fdopen(fd, "wb")
-        env = {**os.environ, **target.service_env("audit", self.port)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "audit"], env=env, cwd=REPO, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    async def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"audit exited with {self.proc.returncode}; see {self.log_path}")
-            if await asyncio.to_thread(self._ready):
-                return
-            await asyncio.sleep(0.2)
-        raise RuntimeError(f"audit not ready after {timeout:.0f}s; see {self.log_path}")
-
-    def _ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as resp:
-                return resp.status == 200 and json.loads(resp.read())["status"] == "ready"
-        except OSError:
-            return False
+        fd, log_path = tempfile.mkstemp(prefix="bench-audit-", suffix=".log")
+        os.close(fd)
+        super().__init__(target, "audit", Path(log_path))
 
     def stop(self, *, keep_log: bool) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
+        super().stop()
         if not keep_log:
             Path(self.log_path).unlink(missing_ok=True)
 

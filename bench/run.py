@@ -10,7 +10,10 @@ Side effects on the profile (by default `bench`, with its own state folder and p
 and latency benchmarks publish real ClientRegistered envelopes of made-up clients to integration.intake.v1 (kept forever, like every
 event topic), so the audit trail and any service consuming that topic will take them in too; the
 latency run also leaves its events in intake's event store. Scratch databases are dropped; the
-`audit-bench-*` consumer groups stay until Kafka expires their offsets.
+`audit-bench-*` consumer groups stay until Kafka expires their offsets. The end-to-end pipeline
+(bench/pipeline.py) runs intake, assessment and notifications as processes on the profile's own
+databases, after moving their consumer groups to the end of their topics; its made-up clients stay
+there. The replay (bench/replay.py) uses scratch databases and a scratch topic only.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ from bench.assessment import AssessmentResult, bench_assessment
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
 from bench.latency import LatencyResult, bench_latency
+from bench.pipeline import PIPELINE_FULL, PIPELINE_TINY, PipelineResult, bench_pipeline
 from bench.planning import PlanningResult, bench_planning
 from bench.registration import RegistrationResult, bench_registration
 from bench.relay import RelayResult, bench_relay
+from bench.replay import REPLAY_FULL, REPLAY_TINY, ReplayResult, bench_replay
 from bench.table import Row, build_rows, render
 
 
@@ -54,11 +59,16 @@ class Report:
     facts: dict[str, str] = field(default_factory=dict)
     assessment: AssessmentResult | None = None
     planning: PlanningResult | None = None
+    pipeline: PipelineResult | None = None
+    replay: ReplayResult | None = None
 
     @property
     def rows(self) -> list[Row]:
-        return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
+        rows = build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
                           self.assessment, self.planning)
+        rows += self.pipeline.rows() if self.pipeline else []
+        rows += self.replay.rows() if self.replay else []
+        return rows
 
     def text(self) -> str:
         width = max(len(k) for k in self.facts) if self.facts else 0
@@ -94,6 +104,8 @@ class Report:
                          "database; baseline: the same range read raw.")
         if lat.log_file:
             notes.append(f"audit log kept: {lat.log_file}")
+        notes += self.pipeline.text_notes() if self.pipeline else []
+        notes += self.replay.text_notes() if self.replay else []
         return "\n".join([*facts, "", render(self.rows), "", *(f"- {n}" for n in notes)])
 
 
@@ -116,11 +128,15 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         assessment = await bench_assessment(target, sizes)
         log("planning")
         planning = await bench_planning(target, sizes)
+        log("pipeline (end to end)")
+        pipeline = await bench_pipeline(target, PIPELINE_TINY if sizes == TINY else PIPELINE_FULL)
+        log("replay")
+        replay = await bench_replay(target, REPLAY_TINY if sizes == TINY else REPLAY_FULL)
     finally:
         if rss is None:
             own_rss.stop()
     return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()),
-                  assessment=assessment, planning=planning)
+                  assessment=assessment, planning=planning, pipeline=pipeline, replay=replay)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

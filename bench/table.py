@@ -13,6 +13,8 @@ from bench.planning import PlanningResult
 from bench.latency import LatencyResult
 from bench.registration import RegistrationResult
 from bench.relay import RelayResult
+from bench.pipeline import FIGURES as PIPELINE_FIGURES
+from bench.replay import FIGURES as REPLAY_FIGURES
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ FIGURES = [  # every row's figure, in order; the smoke test checks the table has
     "assessment: ClientRegistered -> case opened",
     "AssessmentCompleted -> plan opened",
 ]
+FIGURES += [*PIPELINE_FIGURES, *REPLAY_FIGURES]  # end to end (bench/pipeline.py, bench/replay.py), after build_rows'
 
 
 def build_rows(appends: AppendResult, registration: RegistrationResult, relay: RelayResult, consume: ConsumeResult,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.common import TINY, Target
+from bench.replay import REPLAY_TINY
 from bench.run import measure
 from bench.table import FIGURES
 
@@ -32,3 +33,7 @@ async def test_every_benchmark_runs_on_tiny_sizes_and_the_table_has_all_rows(inf
         if r.figure.startswith(("latency commit -> audit", "audit service RSS")):
             assert r.ours is not None or r.missing, r
     assert report.latency.rss_idle > 0
+    # End to end (bench/pipeline.py, bench/replay.py): every registration's message arrived, every event replayed.
+    assert report.pipeline is not None and report.pipeline.missing == 0, report.pipeline.notes
+    assert report.pipeline.latency and report.pipeline.latency_raw, report.pipeline.notes
+    assert report.replay is not None and report.replay.events == REPLAY_TINY
