@@ -35,6 +35,7 @@ from bench.appends import AppendResult, bench_appends
 from bench.assessment import AssessmentResult, bench_assessment
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
+from bench.followers import SERVICES, FollowerResult, bench_follower
 from bench.latency import LatencyResult, bench_latency
 from bench.planning import PlanningResult, bench_planning
 from bench.registration import RegistrationResult, bench_registration
@@ -54,11 +55,12 @@ class Report:
     facts: dict[str, str] = field(default_factory=dict)
     assessment: AssessmentResult | None = None
     planning: PlanningResult | None = None
+    followers: list[FollowerResult] = field(default_factory=list)
 
     @property
     def rows(self) -> list[Row]:
         return build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
-                          self.assessment, self.planning)
+                          self.assessment, self.planning, self.followers)
 
     def text(self) -> str:
         width = max(len(k) for k in self.facts) if self.facts else 0
@@ -92,6 +94,10 @@ class Report:
             notes.append(f"Plan opened: {self.planning.events} AssessmentCompleted per run on a scratch topic, through "
                          "planning's assessments subscription (PlanOpened appended, plans table) into a scratch "
                          "database; baseline: the same range read raw.")
+        for f in self.followers:
+            notes.append(f"{f.service.capitalize()}: {f.events} ClientRegistered of new clients per run on a scratch "
+                         "topic through its real clients subscription (bench.followers) into a scratch database; "
+                         "baseline: the same range read raw.")
         if lat.log_file:
             notes.append(f"audit log kept: {lat.log_file}")
         return "\n".join([*facts, "", render(self.rows), "", *(f"- {n}" for n in notes)])
@@ -116,11 +122,15 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         assessment = await bench_assessment(target, sizes)
         log("planning")
         planning = await bench_planning(target, sizes)
+        followers = []
+        for service in SERVICES:
+            log(service)
+            followers.append(await bench_follower(target, sizes, service))
     finally:
         if rss is None:
             own_rss.stop()
     return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()),
-                  assessment=assessment, planning=planning)
+                  assessment=assessment, planning=planning, followers=followers)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from aiokafka.errors import CommitFailedError
 from pydantic import ValidationError
 
 from backbone.errors import PERMANENT, TRANSIENT
+from backbone.writebehind import WriteBehind, WriteBehindFailed
 from contracts.envelope import Envelope
 from contracts.errors import describe
 from contracts.events.base import Event
@@ -313,6 +314,8 @@ class InboxConsumer:
             if careful:
                 for item in todo:
                     await self._handle_one(conn, item)
+            elif self.sub.handler is not None:
+                await self._apply_fast(conn, [i.delivery() for i in todo])
             else:
                 await self.sub.apply(conn, [i.delivery() for i in todo])
             refused = [i.envelope.event_id for i in todo if i.failure is not None]
@@ -337,6 +340,22 @@ class InboxConsumer:
             self.sub.name, [i.envelope.event_id for i in items], [i.record.topic for i in items],
             [i.record.partition for i in items], [i.record.offset for i in items])
         return {r["event_id"] for r in rows}
+
+    async def _apply_fast(self, conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+        """The optimistic pass of a per-event handler: no savepoint per event, writes and appends held back
+        and sent together (`backbone.writebehind`). Raises, so that the batch goes the careful way, when
+        anything in it could differ from applying the events one by one."""
+        wb = WriteBehind(conn)
+        try:
+            await self.sub.apply(wb, deliveries)
+            await wb.flush()
+        except TRANSIENT as exc:
+            if wb.spoilt is not None:  # the failure may come from what the pass held back: go carefully
+                raise WriteBehindFailed(wb.spoilt) from exc
+            raise
+        if wb.spoilt is not None:
+            raise WriteBehindFailed(wb.spoilt)
+        await conn.execute("SELECT 1")  # a handler that swallowed a failed statement left nothing to commit
 
     async def _handle_one(self, conn: asyncpg.Connection, item: _Item) -> None:
         try:
