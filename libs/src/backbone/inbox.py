@@ -353,9 +353,8 @@ class InboxConsumer:
             if wb.spoilt is not None:  # the failure may come from what the pass held back: go carefully
                 raise WriteBehindFailed(wb.spoilt) from exc
             raise
-        if wb.spoilt is not None:
+        if wb.spoilt is not None:  # e.g. a handler swallowed a failed statement: the transaction is aborted
             raise WriteBehindFailed(wb.spoilt)
-        await conn.execute("SELECT 1")  # a handler that swallowed a failed statement left nothing to commit
 
     async def _handle_one(self, conn: asyncpg.Connection, item: _Item) -> None:
         try:

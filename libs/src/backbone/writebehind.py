@@ -26,7 +26,7 @@ careful pass is the reference; the fast pass either commits the same effects or 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -56,6 +56,11 @@ WHERE checked.ok
 ORDER BY x.ord
 RETURNING version
 """
+
+
+def _names_store(query: str) -> bool:
+    """Whether a statement may read or write the event store: then the queued appends go first."""
+    return "event_store" in query.lower()
 
 
 class WriteBehindFailed(Exception):  # noqa: N818 - names what happened, like asyncpg's errors
@@ -92,10 +97,6 @@ class WriteBehind:
         self._tails: dict[UUID, int] = {}  # each queued stream's version after its queued appends
         self.spoilt: str | None = None
 
-    @property
-    def connection(self) -> asyncpg.Connection:
-        return self._conn
-
     def spoil(self, why: str) -> None:
         """Void the fast pass (the first reason is kept); the inbox then applies the batch carefully."""
         self.spoilt = self.spoilt or why
@@ -103,28 +104,37 @@ class WriteBehind:
     # -- what handlers call --------------------------------------------------------------------------
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> Any:
-        if args and timeout is None and _DEFERRABLE.match(query) and "pg_advisory" not in query \
-                and "event_store" not in query:
+        if args and timeout is None and _DEFERRABLE.match(query) and "pg_advisory" not in query.lower() \
+                and not _names_store(query):
             self._writes.append((query, args))
             return PendingStatus(self)
-        await self.flush(appends="event_store" in query or not args)
-        return await self._conn.execute(query, *args, timeout=timeout)
+        await self.flush(appends=_names_store(query) or not args)
+        return await self._at_once(self._conn.execute(query, *args, timeout=timeout))
 
     async def fetch(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        await self.flush(appends="event_store" in query)
-        return await self._conn.fetch(query, *args, **kwargs)
+        await self.flush(appends=_names_store(query))
+        return await self._at_once(self._conn.fetch(query, *args, **kwargs))
 
     async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        await self.flush(appends="event_store" in query)
-        return await self._conn.fetchrow(query, *args, **kwargs)
+        await self.flush(appends=_names_store(query))
+        return await self._at_once(self._conn.fetchrow(query, *args, **kwargs))
 
     async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        await self.flush(appends="event_store" in query)
-        return await self._conn.fetchval(query, *args, **kwargs)
+        await self.flush(appends=_names_store(query))
+        return await self._at_once(self._conn.fetchval(query, *args, **kwargs))
 
     async def executemany(self, query: str, args: Any, **kwargs: Any) -> None:
-        await self.flush(appends="event_store" in query)
-        return await self._conn.executemany(query, args, **kwargs)
+        await self.flush(appends=_names_store(query))
+        return await self._at_once(self._conn.executemany(query, args, **kwargs))
+
+    async def _at_once(self, statement: Awaitable[Any]) -> Any:
+        """Run a statement now; one that fails spoils the pass (a handler may swallow the error, but
+        the transaction is then aborted, and its COMMIT would quietly roll everything back)."""
+        try:
+            return await statement
+        except asyncpg.PostgresError as exc:
+            self.spoil(f"a statement failed: {type(exc).__name__}")
+            raise
 
     def transaction(self, **kwargs: Any) -> _AfterFlush:
         """A real savepoint, begun only after everything held back was sent."""
@@ -200,7 +210,7 @@ class _AfterFlush:
 
     async def start(self) -> None:
         await self._owner.flush()
-        await self._transaction.start()
+        await self._owner._at_once(self._transaction.start())  # noqa: SLF001 - one module
 
     async def __aenter__(self) -> _AfterFlush:
         await self.start()
@@ -213,12 +223,12 @@ class _AfterFlush:
         except WriteBehindFailed:
             await self._transaction.rollback()
             raise
-        return await self._transaction.__aexit__(*exc)
+        return await self._owner._at_once(self._transaction.__aexit__(*exc))  # noqa: SLF001 - one module
 
     async def commit(self) -> None:
         await self._owner.flush()
-        await self._transaction.commit()
+        await self._owner._at_once(self._transaction.commit())  # noqa: SLF001 - one module
 
     async def rollback(self) -> None:
         await self._owner.flush()
-        await self._transaction.rollback()
+        await self._owner._at_once(self._transaction.rollback())  # noqa: SLF001 - one module
