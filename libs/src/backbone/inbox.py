@@ -12,6 +12,11 @@ database after a failover, a full disk, a lock or statement timeout, a missing k
 found, any unexpected exception - may pass later: the partition is paused and its batch retried
 with backoff, without limit, while the other partitions go on; `problems()` says why (the service's
 `/readyz` turns 503 with it) until the batch passes and the partition resumes. Nothing is skipped.
+
+A per-event handler's batch is first tried in a fast pass (`backbone.writebehind`: INSERTs and
+event-store appends held back and sent together, no savepoint per unit of work); whenever that pass
+could differ from applying the events one at a time it is rolled back, and the batch is applied
+the careful way, with a savepoint per event, which is also how a refused message is found.
 """
 
 from __future__ import annotations
