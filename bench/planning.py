@@ -12,11 +12,13 @@ repetition opens new plans for new clients.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from backbone import db, parts
@@ -65,56 +67,63 @@ async def _known_clients(conn: asyncpg.Connection, clients: list[uuid.UUID], tod
            FROM unnest($1::uuid[]) c""", clients, today + timedelta(days=900), today)
 
 
-async def bench_planning(target: Target, sizes: Sizes) -> PlanningResult:
-    n = max(20, sizes.relay_events // 10)
-    topic = f"bench.planning.{uuid.uuid4().hex[:8]}"
+@asynccontextmanager
+async def scratch_topic(target: Target, label: str) -> AsyncIterator[tuple[str, AIOKafkaProducer]]:
+    """A new topic `bench.<label>.<random>` (3 partitions, no ACLs: the broker's super user only) and a
+    producer; the topic is deleted afterwards (also when the benchmark fails)."""
+    topic = f"bench.{label}.{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(**target.kafka(PRINCIPAL))
     await admin.start()
     kafka = await producer(target, PRINCIPAL)
-    opened: list[float] = []
-    raw: list[float] = []
-    today = date.today()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-        async with scratch_database(target, "planning") as dsn:
-            pool = await asyncpg.create_pool(dsn, min_size=2, max_size=4)
-            try:
-                for part in (parts.CLIENT_VIEW, parts.CLIENT_KEYS):
-                    await db.migrate(pool, part, prefix=f"backbone/{part.name}/")
-                await db.migrate(pool, MIGRATIONS, prefix="planning/")
-                keys = ClientKeys.from_setting(target.secrets["planning"]["vault_master_keys"])
-                deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(pool, keys))
-                assessments = next(s for s in subscriptions(deps, keys) if s.name == "assessments")
-                for rep in range(sizes.reps):
-                    clients = [uuid.uuid4() for _ in range(n)]
-                    async with pool.acquire() as conn:
-                        await _known_clients(conn, clients, today)
-                    start = await _ends(target, topic)
-                    for client in clients:
-                        envelope = completed(client, today)
-                        await kafka.send(topic, envelope.to_bytes(), key=envelope.key())
-                    await kafka.flush()
-                    end = await _ends(target, topic)
-                    sub = Subscription(name=f"bench-{rep}", topics=(topic,), handler=assessments.handler)
-                    inbox = InboxConsumer(pool, kafka, target.kafka(PRINCIPAL), service="planning-bench",
-                                          subscription=sub, dead_letter_topic=topic + ".dlq")
-                    raw.append(await consume_range(target, start, end, None, principal=PRINCIPAL))
-                    opened.append(await consume_range(target, start, end, inbox, principal=PRINCIPAL))
-                    async with pool.acquire() as conn:
-                        made = await conn.fetchval("SELECT count(*) FROM plans WHERE client_id = ANY($1::uuid[])",
-                                                   clients)
-                    if inbox.stats.dead_lettered or made != n:
-                        raise RuntimeError(f"planning bench: {inbox.stats}, {made} of {n} plans opened")
-                    log(f"planning rep {rep + 1}: plan opened {opened[-1]:,.0f}/s, raw consumer {raw[-1]:,.0f}/s "
-                        f"({n} events)")
-            finally:
-                await pool.close()
+        yield topic, kafka
     finally:
         await kafka.stop()
         try:
             await admin.delete_topics([topic])
         finally:
             await admin.close()
+
+
+async def bench_planning(target: Target, sizes: Sizes) -> PlanningResult:
+    n = max(20, sizes.relay_events // 10)
+    opened: list[float] = []
+    raw: list[float] = []
+    today = date.today()
+    async with scratch_topic(target, "planning") as (topic, kafka), scratch_database(target, "planning") as dsn:
+        pool = await asyncpg.create_pool(dsn, min_size=2, max_size=4)
+        try:
+            for part in (parts.CLIENT_VIEW, parts.CLIENT_KEYS):
+                await db.migrate(pool, part, prefix=f"backbone/{part.name}/")
+            await db.migrate(pool, MIGRATIONS, prefix="planning/")
+            keys = ClientKeys.from_setting(target.secrets["planning"]["vault_master_keys"])
+            deps = handlers.Deps(uow=lambda: PostgresUnitOfWork(pool, keys))
+            assessments = next(s for s in subscriptions(deps, keys) if s.name == "assessments")
+            for rep in range(sizes.reps):
+                clients = [uuid.uuid4() for _ in range(n)]
+                async with pool.acquire() as conn:
+                    await _known_clients(conn, clients, today)
+                start = await _ends(target, topic)
+                for client in clients:
+                    envelope = completed(client, today)
+                    await kafka.send(topic, envelope.to_bytes(), key=envelope.key())
+                await kafka.flush()
+                end = await _ends(target, topic)
+                sub = Subscription(name=f"bench-{rep}", topics=(topic,), handler=assessments.handler)
+                inbox = InboxConsumer(pool, kafka, target.kafka(PRINCIPAL), service="planning-bench",
+                                      subscription=sub, dead_letter_topic=topic + ".dlq")
+                raw.append(await consume_range(target, start, end, None, principal=PRINCIPAL))
+                opened.append(await consume_range(target, start, end, inbox, principal=PRINCIPAL))
+                async with pool.acquire() as conn:
+                    made = await conn.fetchval("SELECT count(*) FROM plans WHERE client_id = ANY($1::uuid[])",
+                                               clients)
+                if inbox.stats.dead_lettered or made != n:
+                    raise RuntimeError(f"planning bench: {inbox.stats}, {made} of {n} plans opened")
+                log(f"planning rep {rep + 1}: plan opened {opened[-1]:,.0f}/s, raw consumer {raw[-1]:,.0f}/s "
+                    f"({n} events)")
+        finally:
+            await pool.close()
     return PlanningResult(opened, raw, n)
 
 

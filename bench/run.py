@@ -38,6 +38,7 @@ from bench.appends import AppendResult, bench_appends
 from bench.assessment import AssessmentResult, bench_assessment
 from bench.common import FULL, MB, TINY, RssSampler, Sizes, Target, log
 from bench.consume import ConsumeResult, bench_consume
+from bench.followers import SERVICES, FollowerResult, bench_follower
 from bench.latency import LatencyResult, bench_latency
 from bench.pipeline import PIPELINE_FULL, PIPELINE_TINY, PipelineResult, bench_pipeline
 from bench.planning import PlanningResult, bench_planning
@@ -61,11 +62,12 @@ class Report:
     planning: PlanningResult | None = None
     pipeline: PipelineResult | None = None
     replay: ReplayResult | None = None
+    followers: list[FollowerResult] = field(default_factory=list)
 
     @property
     def rows(self) -> list[Row]:
         rows = build_rows(self.appends, self.registration, self.relay, self.consume, self.latency, self.bench_rss,
-                          self.assessment, self.planning)
+                          self.assessment, self.planning, self.followers)
         rows += self.pipeline.rows() if self.pipeline else []
         rows += self.replay.rows() if self.replay else []
         return rows
@@ -102,6 +104,10 @@ class Report:
             notes.append(f"Plan opened: {self.planning.events} AssessmentCompleted per run on a scratch topic, through "
                          "planning's assessments subscription (PlanOpened appended, plans table) into a scratch "
                          "database; baseline: the same range read raw.")
+        for f in self.followers:
+            notes.append(f"{f.service.capitalize()}: {f.events} ClientRegistered of new clients per run on a scratch "
+                         "topic through its real clients subscription (bench.followers) into a scratch database; "
+                         "baseline: the same range read raw.")
         if lat.log_file:
             notes.append(f"audit log kept: {lat.log_file}")
         notes += self.pipeline.text_notes() if self.pipeline else []
@@ -128,6 +134,10 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         assessment = await bench_assessment(target, sizes)
         log("planning")
         planning = await bench_planning(target, sizes)
+        followers = []
+        for service in SERVICES:
+            log(service)
+            followers.append(await bench_follower(target, sizes, service))
         log("pipeline (end to end)")
         pipeline = await bench_pipeline(target, PIPELINE_TINY if sizes == TINY else PIPELINE_FULL)
         log("replay")
@@ -136,7 +146,8 @@ async def measure(target: Target, sizes: Sizes, rss: RssSampler | None = None) -
         if rss is None:
             own_rss.stop()
     return Report(sizes, appends, registration, relay, consume, latency, (started, own_rss.peak()),
-                  assessment=assessment, planning=planning, pipeline=pipeline, replay=replay)
+                  assessment=assessment, planning=planning, followers=followers, pipeline=pipeline,
+                  replay=replay)
 
 
 async def machine_facts(target: Target, profile: str, load_before: tuple[float, ...]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from bench.appends import AppendResult
 from bench.assessment import AssessmentResult
 from bench.common import MB, percentile
 from bench.consume import ConsumeResult
+from bench.followers import FollowerResult
 from bench.planning import PlanningResult
 from bench.latency import LatencyResult
 from bench.registration import RegistrationResult
@@ -73,13 +74,18 @@ FIGURES = [  # every row's figure, in order; the smoke test checks the table has
     "bench process RSS, peak",
     "assessment: ClientRegistered -> case opened",
     "AssessmentCompleted -> plan opened",
+    "guidance: ClientRegistered -> client view",
+    "notifications: ClientRegistered -> messages queued",
 ]
+FOLLOWER_FIGURES = {"guidance": "guidance: ClientRegistered -> client view",
+                    "notifications": "notifications: ClientRegistered -> messages queued"}
 FIGURES += [*PIPELINE_FIGURES, *REPLAY_FIGURES]  # end to end (bench/pipeline.py, bench/replay.py), after build_rows'
 
 
 def build_rows(appends: AppendResult, registration: RegistrationResult, relay: RelayResult, consume: ConsumeResult,
                latency: LatencyResult, bench_rss: tuple[int, int],
-               assessment: AssessmentResult | None = None, planning: PlanningResult | None = None) -> list[Row]:
+               assessment: AssessmentResult | None = None, planning: PlanningResult | None = None,
+               followers: Sequence[FollowerResult] = ()) -> list[Row]:
     rows: list[Row] = []
     two_x = Target("min_ratio", 2.0)
     for writers, per_txn in APPEND_COMBOS:
@@ -121,6 +127,11 @@ def build_rows(appends: AppendResult, registration: RegistrationResult, relay: R
     rows.append(Row("AssessmentCompleted -> plan opened", "events/s", planning.opened_median if planning else None,
                     "raw aiokafka consume", planning.raw_median if planning else None, percent=True,
                     missing="" if planning else "not measured"))
+    measured = {f.service: f for f in followers}
+    for service, figure in FOLLOWER_FIGURES.items():
+        f = measured.get(service)
+        rows.append(Row(figure, "events/s", f.applied_median if f else None, "raw aiokafka consume",
+                        f.raw_median if f else None, percent=True, missing="" if f else "not measured"))
     return rows
 
 

@@ -79,10 +79,10 @@ class ClientView:
 _COLUMNS = ", ".join(ClientView.__dataclass_fields__)
 
 
-def _view(row: asyncpg.Record | None) -> ClientView | None:
-    if row is None:
+def _view(row: asyncpg.Record | None, prefix: str = "") -> ClientView | None:
+    if row is None or row[f"{prefix}client_id"] is None:
         return None
-    data = dict(row)
+    data = {column: row[prefix + column] for column in ClientView.__dataclass_fields__}
     data["languages"], data["target_groups"] = tuple(data["languages"]), tuple(data["target_groups"])
     return ClientView(**data)
 
@@ -94,29 +94,52 @@ async def get(conn: asyncpg.Connection, client_id: UUID, *, for_update: bool = F
 
 
 async def apply(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> tuple[ClientView | None, ClientView | None]:
-    """Apply one of intake's events; returns (before, after)."""
-    before = await get(conn, envelope.client_id, for_update=True)
+    """Apply one of intake's events; returns (before, after). One statement: the row is locked, read,
+    changed and read back at once (the view is applied by every consuming service, once per event)."""
     if isinstance(event, ClientRegistered):
-        await _insert(conn, envelope, event)
-    elif before is not None:
+        rows = await conn.fetch(_REGISTER, *_registered_values(envelope, event))
+        before = _view(next((r for r in rows if r["_before"]), None), "")
+        after = _view(next((r for r in rows if not r["_before"]), None), "") or before
+    else:
         changes = _changes(envelope, event)
-        if changes:
-            assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
-            await conn.execute(f"UPDATE client_view SET {assignments}, last_event_id = $2, updated_at = now() "
-                               "WHERE client_id = $1", envelope.client_id, envelope.event_id, *changes.values())
-    return before, await get(conn, envelope.client_id)
+        if not changes:
+            before = after = await get(conn, envelope.client_id, for_update=True)
+            return before, after
+        assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
+        row = await conn.fetchrow(
+            f"UPDATE client_view AS a SET {assignments}, last_event_id = $2, updated_at = now() "
+            f"FROM (SELECT {_COLUMNS} FROM client_view WHERE client_id = $1 FOR UPDATE) AS b "
+            f"WHERE a.client_id = b.client_id RETURNING {_BEFORE_AFTER}",
+            envelope.client_id, envelope.event_id, *changes.values())
+        before, after = _view(row, "b_"), _view(row, "a_")
+    if after is None:  # nothing there to lock (an unknown client): read what is there now, as ever
+        after = await get(conn, envelope.client_id)
+    return before, after
 
 
-async def _insert(conn: asyncpg.Connection, envelope: Envelope, e: ClientRegistered) -> None:
-    await conn.execute(
-        """INSERT INTO client_view (client_id, responsible_organisation, home_municipality, languages,
-               target_groups, state, registered_jobseeker, luvn_participation_required, window_ends_on,
-               registered_on, assessment_due_on, responsible_since, last_event_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12)
-           ON CONFLICT (client_id) DO NOTHING""",
-        envelope.client_id, str(e.responsible_organisation), str(e.home_municipality), [str(x) for x in e.languages],
-        [str(x) for x in e.target_groups], str(e.state), e.registered_jobseeker, e.luvn_participation_required,
-        e.window_ends_on, e.registered_on, e.assessment_due_on, envelope.event_id)
+_BEFORE_AFTER = ", ".join([*(f"b.{c} AS b_{c}" for c in ClientView.__dataclass_fields__),
+                           *(f"a.{c} AS a_{c}" for c in ClientView.__dataclass_fields__)])
+
+# The row as it was (locked), and the one inserted when there was none; at most one of each.
+_REGISTER = f"""
+WITH b AS MATERIALIZED (
+    SELECT {_COLUMNS} FROM client_view WHERE client_id = $1 FOR UPDATE
+), a AS (
+    INSERT INTO client_view (client_id, responsible_organisation, home_municipality, languages,
+        target_groups, state, registered_jobseeker, luvn_participation_required, window_ends_on,
+        registered_on, assessment_due_on, responsible_since, last_event_id)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12 WHERE NOT EXISTS (SELECT 1 FROM b)
+    ON CONFLICT (client_id) DO NOTHING
+    RETURNING {_COLUMNS}
+)
+SELECT true AS _before, * FROM b UNION ALL SELECT false, * FROM a
+"""
+
+
+def _registered_values(envelope: Envelope, e: ClientRegistered) -> tuple:
+    return (envelope.client_id, str(e.responsible_organisation), str(e.home_municipality),
+            [str(x) for x in e.languages], [str(x) for x in e.target_groups], str(e.state), e.registered_jobseeker,
+            e.luvn_participation_required, e.window_ends_on, e.registered_on, e.assessment_due_on, envelope.event_id)
 
 
 def _changes(envelope: Envelope, e: Event) -> dict[str, object]:

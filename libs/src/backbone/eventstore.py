@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from backbone.errors import ConcurrencyError, EventTooLarge
+from backbone.writebehind import WriteBehind
 from contracts.envelope import Envelope
 
 # One round trip: lock the clients (sorted, so two appends never deadlock), check the stream's
@@ -76,10 +77,15 @@ async def append(conn: asyncpg.Connection, stream_id: UUID, expected_version: in
     for envelope, raw in zip(envelopes, encoded, strict=True):
         if len(raw) > MAX_EVENT_BYTES:
             raise EventTooLarge(envelope.type, len(raw), MAX_EVENT_BYTES)
+    lock_keys = [_client_lock_key(e.client_id) for e in envelopes]
+    if isinstance(conn, WriteBehind):  # the inbox's fast pass: written with the batch's other appends
+        queued = await conn.append(stream_id, expected_version, envelopes, encoded, lock_keys)
+        if queued is not None:
+            return queued
     try:
         inserted = await conn.fetch(_APPEND, stream_id, expected_version, [e.event_id for e in envelopes],
                                     [e.client_id for e in envelopes], [e.type for e in envelopes], encoded,
-                                    [_client_lock_key(e.client_id) for e in envelopes])
+                                    lock_keys)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "event_store_stream_id_version_key":
             raise ConcurrencyError(stream_id, expected_version, None) from exc

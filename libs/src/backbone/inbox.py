@@ -12,6 +12,11 @@ database after a failover, a full disk, a lock or statement timeout, a missing k
 found, any unexpected exception - may pass later: the partition is paused and its batch retried
 with backoff, without limit, while the other partitions go on; `problems()` says why (the service's
 `/readyz` turns 503 with it) until the batch passes and the partition resumes. Nothing is skipped.
+
+A per-event handler's batch is first tried in a fast pass (`backbone.writebehind`: INSERTs and
+event-store appends held back and sent together, no savepoint per unit of work); whenever that pass
+could differ from applying the events one at a time it is rolled back, and the batch is applied
+the careful way, with a savepoint per event, which is also how a refused message is found.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from aiokafka.errors import CommitFailedError
 from pydantic import ValidationError
 
 from backbone.errors import PERMANENT, TRANSIENT
+from backbone.writebehind import WriteBehind, WriteBehindFailed
 from contracts.envelope import Envelope
 from contracts.errors import describe
 from contracts.events.base import Event
@@ -313,6 +319,8 @@ class InboxConsumer:
             if careful:
                 for item in todo:
                     await self._handle_one(conn, item)
+            elif self.sub.handler is not None:
+                await self._apply_fast(conn, [i.delivery() for i in todo])
             else:
                 await self.sub.apply(conn, [i.delivery() for i in todo])
             refused = [i.envelope.event_id for i in todo if i.failure is not None]
@@ -337,6 +345,21 @@ class InboxConsumer:
             self.sub.name, [i.envelope.event_id for i in items], [i.record.topic for i in items],
             [i.record.partition for i in items], [i.record.offset for i in items])
         return {r["event_id"] for r in rows}
+
+    async def _apply_fast(self, conn: asyncpg.Connection, deliveries: list[Delivery]) -> None:
+        """The optimistic pass of a per-event handler: no savepoint per event, writes and appends held back
+        and sent together (`backbone.writebehind`). Raises, so that the batch goes the careful way, when
+        anything in it could differ from applying the events one by one."""
+        wb = WriteBehind(conn)
+        try:
+            await self.sub.apply(wb, deliveries)
+            await wb.flush()
+        except TRANSIENT as exc:
+            if wb.spoilt is not None:  # the failure may come from what the pass held back: go carefully
+                raise WriteBehindFailed(wb.spoilt) from exc
+            raise
+        if wb.spoilt is not None:  # e.g. a handler swallowed a failed statement: the transaction is aborted
+            raise WriteBehindFailed(wb.spoilt)
 
     async def _handle_one(self, conn: asyncpg.Connection, item: _Item) -> None:
         try:

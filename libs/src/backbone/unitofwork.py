@@ -33,15 +33,21 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.conn = self._given or await self.pool.acquire()
-        self._transaction = self.conn.transaction()
-        await self._transaction.start()
+        # The inbox's fast pass (`backbone.writebehind`) takes no savepoint: a unit of work that ends
+        # without commit there voids the pass, and the batch is applied again with a savepoint each.
+        self._deferred = self._given is not None and getattr(self._given, "defers_savepoints", False)
+        self._transaction = None if self._deferred else self.conn.transaction()
+        if self._transaction is not None:
+            await self._transaction.start()
         self._done = False
         self._bind(self.conn)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if not self._done:
+            if not self._done and self._deferred:
+                self.conn.spoil("a unit of work ended without commit")
+            elif not self._done:
                 try:
                     await self._transaction.rollback()
                 except Exception:
@@ -55,7 +61,8 @@ class UnitOfWork:
                 await self.pool.release(self.conn)
 
     async def commit(self) -> None:
-        await self._transaction.commit()
+        if self._transaction is not None:
+            await self._transaction.commit()
         self._done = True
 
 
