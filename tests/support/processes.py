@@ -39,15 +39,36 @@ class ServiceProcess:
     log: Path
     env: dict[str, str]
 
+    module: str | None = None  # what `python -m` runs, when not the service's own package
+
     @classmethod
-    def start(cls, infra, name: str, logdir: Path) -> ServiceProcess:
-        port = free_port()
-        env = {**os.environ, **infra.service_env(name, port)}
+    def start(cls, infra, name: str, logdir: Path, *, port: int | None = None, env: dict[str, str] | None = None,
+              module: str | None = None) -> ServiceProcess:
+        """`env` adds to (or overrides) the settings deploy gives the service; `module` runs another entry point
+        (a test's own, e.g. notifications on the tests' daytime clock) with the same settings."""
+        port = port or free_port()
+        env = {**os.environ, **infra.service_env(name, port), **(env or {})}
         log = logdir / f"{name}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", name], env=env, cwd=REPO, stdout=out,
+        return cls._spawn(name, f"http://127.0.0.1:{port}", log, env, module, mode="wb")
+
+    @classmethod
+    def _spawn(cls, name: str, url: str, log: Path, env: dict[str, str], module: str | None, *,
+               mode: str) -> ServiceProcess:
+        with open(log, mode) as out:
+            proc = subprocess.Popen([sys.executable, "-m", module or name], env=env, cwd=REPO, stdout=out,
                                     stderr=subprocess.STDOUT)
-        return cls(name, proc, f"http://127.0.0.1:{port}", log, env)
+        return cls(name, proc, url, log, env, module)
+
+    def respawn(self, env: dict[str, str] | None = None) -> ServiceProcess:
+        """The same service started again on the same port and settings (plus `env`), its log appended to."""
+        assert self.proc.poll() is not None, f"{self.name} still runs"
+        return self._spawn(self.name, self.url, self.log, {**self.env, **(env or {})}, self.module, mode="ab")
+
+    def kill(self) -> int:
+        """SIGKILL: no shutdown, as a crash."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait()
 
     def wait_ready(self, timeout: float = 90) -> dict:
         deadline = time.monotonic() + timeout

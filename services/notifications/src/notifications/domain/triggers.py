@@ -103,9 +103,9 @@ TRIGGERS: tuple[Trigger, ...] = (
             when={"source": frozenset({OWN_REQUEST})}, params=("assessment_due_on",)),
     # R26: at booking the client is told the time, the place, the interpreter and how to cancel.
     Trigger("InitialInterviewScheduled", "interview_invitation", ("sms", "email", "letter"),
-            params=("scheduled_at", "interpreter", "language"), subject="interview_id"),
+            params=("scheduled_at", "place", "interpreter", "language"), subject="interview_id"),
     Trigger("InitialInterviewScheduled", "interview_reminder", ("sms", "email"),
-            params=("scheduled_at", "interpreter"), schedule=WorkingDayBefore("scheduled_at"),
+            params=("scheduled_at", "place", "interpreter"), schedule=WorkingDayBefore("scheduled_at"),
             subject="interview_id"),
     # The plan (R14) and its reviews (R13: at least every 6 months).
     Trigger("PlanIssued", "plan_issued", ("email", "sms", "letter"), params=("starts_on", "ends_on")),

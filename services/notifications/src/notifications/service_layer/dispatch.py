@@ -30,7 +30,7 @@ from notifications.adapters.intake import Contact, IntakeContacts
 from notifications.adapters.postgres import Message
 from notifications.adapters.sms import SmsGateway
 from notifications.domain import language as lang
-from notifications.domain.offices import office_of
+from notifications.domain.offices import office_of, place_values
 from notifications.domain.quiet_hours import next_sms_time
 from notifications.domain.retry import RetryPolicy
 from notifications.domain.templates import Rendered, TemplateError, languages_of, template
@@ -57,7 +57,7 @@ def compose(m: Message, contact: Contact) -> Rendered:
     preferred = contact.languages or m.view_languages
     choice = lang.choose(preferred, m.home_municipality, languages_of(m.template_code))
     values = {**office_of(m.home_municipality), "municipality": m.home_municipality or "raseborg",
-              **m.params, "name": contact.name}
+              **m.params, **place_values(m.params), "name": contact.name}
     return template(m.template_code, choice.language).render(values)
 
 
