@@ -143,14 +143,14 @@ def _notification_of_mail(message_id: str | None) -> UUID | None:
         return None
 
 
-async def _dispatched(infra, ids: list[UUID], *, timeout: float) -> list[asyncpg.Record]:
+async def _dispatched(infra, ids: list[UUID], *, timeout: float, clock_offset_s: float) -> list[asyncpg.Record]:
     """The load's notifications once none is due and unsent any more (or `timeout` passed): sending runs
     after the events are consumed, so "settled" on the bus is not yet "sent"."""
     deadline = time.monotonic() + timeout
     while True:
         notes = await _fetch(infra, "notifications", "SELECT notification_id, template_code, state, channel, "
-                             "not_before > now() AS scheduled FROM notifications WHERE client_id = ANY($1::uuid[])",
-                             ids)
+                             "not_before > now() + make_interval(secs => $2) AS scheduled "
+                             "FROM notifications WHERE client_id = ANY($1::uuid[])", ids, clock_offset_s)
         due = [n for n in notes if n["state"] == "sending" or (n["state"] == "queued" and not n["scheduled"])]
         if not due or time.monotonic() > deadline:
             return notes
@@ -158,10 +158,12 @@ async def _dispatched(infra, ids: list[UUID], *, timeout: float) -> list[asyncpg
 
 
 async def count(infra, clients: Iterable[UUID | str], *, since: Mark, mail: Iterable[dict] | Callable[[], list] = (),
-                sms: Iterable[dict] | Callable[[], list] = (), dispatch_timeout_s: float = 90) -> Report:
+                sms: Iterable[dict] | Callable[[], list] = (), dispatch_timeout_s: float = 90,
+                clock_offset_s: float = 0.0) -> Report:
     """Count the load's effects (see the module's docstring). `mail`/`sms`: what the SMTP server and the
     SMS gateway received (`message_id` of each e-mail; `idempotency_key` or `reference` of each SMS), or
-    a function returning it (`system.mail`), called once the due messages were sent."""
+    a function returning it (`system.mail`), called once the due messages were sent. `clock_offset_s`: how far
+    notifications' clock runs ahead of real time (the tests' daytime clock), to tell due from later."""
     ids = [UUID(str(c)) for c in clients]
     wanted = set(ids)
     report = Report()
@@ -244,7 +246,7 @@ async def count(infra, clients: Iterable[UUID | str], *, since: Mark, mail: Iter
     report._add(report.lost, "row:intake.clients", len(missing), missing)
 
     # Messages: each sent notification at its server exactly once; none left waiting or failed.
-    notes = await _dispatched(infra, ids, timeout=dispatch_timeout_s)
+    notes = await _dispatched(infra, ids, timeout=dispatch_timeout_s, clock_offset_s=clock_offset_s)
     mail = await asyncio.to_thread(mail) if callable(mail) else mail  # read after the sends, not before
     sms = await asyncio.to_thread(sms) if callable(sms) else sms
     at_sms = Counter(_uuid(s.get("idempotency_key") or s.get("reference")) for s in sms)

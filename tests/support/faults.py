@@ -230,7 +230,7 @@ def poisons(producer: str) -> dict[str, tuple[bytes, bytes]]:
     return {
         "garbage": (str(uuid4()).encode(), b"\xff\xfe\x00 not a message {"),
         "unknown-type": envelope(type="NoSuchEventType"),
-        "wrong-schema": envelope(type=EXAMPLE_TYPE[producer], payload={"unexpected": True}),
+        "wrong-schema": envelope(type=EXAMPLE_TYPE[producer], schema_version=1, payload={"unexpected": True}),
     }
 
 

@@ -108,9 +108,10 @@ Walk = Callable[[Any, Any], Awaitable[Any]]
 
 
 async def run(walk: Walk, system: Any, scenarios: Sequence[Any], *, senders: int = 8, retry_for_s: float = 300.0,
-              first_wait_s: float = 0.5, longest_wait_s: float = 5.0, into: LoadResult | None = None) -> LoadResult:
-    """Walk every scenario, `senders` at a time; a failure that may pass is retried (same scenario, so the
-    same idempotency keys) for up to `retry_for_s` seconds per client."""
+              first_wait_s: float = 0.5, longest_wait_s: float = 5.0, into: LoadResult | None = None,
+              retry_on: Callable[[BaseException], bool] = transient) -> LoadResult:
+    """Walk every scenario, `senders` at a time; a failure that may pass (`retry_on`, default `transient`) is
+    retried (same scenario, so the same idempotency keys) for up to `retry_for_s` seconds per client."""
     result = into if into is not None else LoadResult()
     result.walked = [Walked(s) for s in scenarios]
     queue: asyncio.Queue = asyncio.Queue()
@@ -134,7 +135,7 @@ async def run(walk: Walk, system: Any, scenarios: Sequence[Any], *, senders: int
                     break
                 except Exception as exc:  # noqa: BLE001 - classified just below; the test sees the type
                     walked.error = type(exc).__name__
-                    if not transient(exc) or time.monotonic() > deadline:
+                    if not retry_on(exc) or time.monotonic() > deadline:
                         break
                 await asyncio.sleep(wait * (0.5 + random.random()))
                 wait = min(wait * 2, longest_wait_s)
