@@ -1,8 +1,8 @@
 """The whole journey, end to end, with every service as a running process on real Kafka and PostgreSQL: for each
 source and each responsible organisation (the employment region's jobseeker, Raseborg's refugee, Hanko's newcomer
 served by Raseborg by agreement, an Inkoo resident while Inkoo's agreement is pending and once it is in force),
-one client goes from registration through the interview (its SMS invitation at the gateway, the journey's e-mails
-at the SMTP server, in the client's language), the assessment (LUVN's confirmation where R6 requires it), the
+one client goes from registration through the interview (its invitation at the SMS gateway, or at the SMTP server
+for the client who gave no phone number, and the journey's e-mails, in the client's language), the assessment (LUVN's confirmation where R6 requires it), the
 plan, a referral under it, the completed course, a review, an extension and the plan's end, to erasure. Then:
 every step is in the shared audit trail in causal order within one correlation, the trail verifies, and nothing
 personal about the client is left readable in any service (the keys are shredded).
@@ -14,7 +14,9 @@ Inkoo's agreement in force (effective-dated data: `INTAKE_INGA_AGREEMENT_STATUS`
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 import subprocess
 import sys
 import uuid
@@ -26,11 +28,13 @@ import pytest
 from contracts.envelope import Envelope
 from deploy.config import REPO
 from notifications.domain import language as notification_language
+from notifications.domain.offices import office_of, service_points
 from notifications.domain.templates import languages_of, template
 from tests.support.journey import Api, Journey, Scenario, eventually, standard_scenarios, walk
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
+log = logging.getLogger(__name__)
 
 PENDING = standard_scenarios()
 IN_FORCE = standard_scenarios(inga_in_force=True)
@@ -71,15 +75,16 @@ def mail_of(system: System, s: Scenario) -> list[dict]:
 
 
 async def observe(system: System, api: Api, j: Journey, seen: dict[str, Observed]) -> None:
-    """Before the erasure: the invitation SMS and the e-mails have arrived, and planning recorded the referral."""
+    """Before the erasure: the invitation (by SMS, or by e-mail to a client without a phone) and the e-mails of the
+    plan and the referral have arrived; and the plan as planning shows it."""
     s = j.scenario
-    await system.settle(timeout=120)
+    wanted = 3 if s.reachable_by_sms else 4  # plan issued, extended, referral made, accepted (+ the invitation)
 
     async def arrived() -> Observed | None:
         found = Observed()
         found.sms, found.mail = sms_of(system, s), mail_of(system, s)
         subjects = {m["subject"] for m in found.mail}
-        return found if found.sms and len(subjects) >= 3 else None  # plan issued, extended, referral(s)
+        return found if (found.sms or not s.reachable_by_sms) and len(subjects) >= wanted else None
 
     seen[s.name] = await eventually(arrived, timeout=60, what=f"{s.name}: messages at the gateway and mail server")
     seen[s.name].plan = await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
@@ -89,17 +94,30 @@ async def observe(system: System, api: Api, j: Journey, seen: dict[str, Observed
 async def journeys(system: System) -> dict[str, tuple[Journey, Observed]]:
     api = Api(system)
     seen: dict[str, Observed] = {}
+    started = time.monotonic()
+
+    def lap(what: str) -> None:
+        log.info("%s after %.1f s", what, time.monotonic() - started)
+
     try:
         walked = await asyncio.gather(*(walk(system, s, api=api, before_erasure=lambda j: observe(system, api, j, seen))
                                         for s in PENDING.values()))
-        await system.settle(timeout=120)
+        lap("four journeys walked")
+        await system.settle(timeout=300)  # audit may still be reading what earlier tests published
+        lap("settled")
+        killed = system.kill("intake")  # a crash, not a shutdown: what intake committed must still be there
         system.restart("intake", env=INGA_IN_FORCE)
+        lap("intake restarted with Inkoo's agreement in force")
         await system.settle(timeout=180)  # the agreement moves the earlier Inkoo clients to Raseborg
+        lap("settled")
         walked += [await walk(system, s, api=api, before_erasure=lambda j: observe(system, api, j, seen))
                    for s in IN_FORCE.values() if s.name not in PENDING]
+        lap("the fifth journey walked")
         await system.settle(timeout=120)
+        lap("settled")
     finally:
         await api.close()
+    assert killed == -9
     return {j.scenario.name: (j, seen[j.scenario.name]) for j in walked}
 
 
@@ -141,9 +159,16 @@ async def test_the_invitation_sms_and_the_emails_reach_the_client_in_their_langu
     s = j.scenario
 
     invitation = template("interview_invitation", s.language)  # every scenario's first language has one
-    assert [m["text"].startswith(fixed_start(invitation.sms)) for m in seen.sms].count(True) == 1, seen.sms
-    sms = next(m for m in seen.sms if m["text"].startswith(fixed_start(invitation.sms)))
-    assert sms["receipt"] in (None, "delivered")
+    by_sms = [m["text"] for m in seen.sms if m["text"].startswith(fixed_start(invitation.sms))]
+    by_mail = [m["text"] for m in seen.mail if m["subject"].startswith(fixed_start(invitation.subject))]
+    # the first channel the client can be reached on: SMS, else e-mail; never both, never twice
+    assert (len(by_sms), len(by_mail)) == ((1, 0) if s.reachable_by_sms else (0, 1)), (by_sms, by_mail)
+    text = (by_sms + by_mail)[0]
+    where = service_points().get(s.place) or invitation.phrases[f"place_{s.place}"]
+    assert where in text, "R26: the invitation names the booked place"
+    assert office_of(s.person.home_municipality)["cancel_phone"] in text, "R26: and how to cancel"
+    if by_mail:
+        assert s.person.name in by_mail[0], "the e-mail greets the client by name"
     issued = template("plan_issued", expected_language(s, "plan_issued"))
     subjects = [m["subject"] for m in seen.mail]
     assert any(subject.startswith(fixed_start(issued.subject)) for subject in subjects), subjects
@@ -235,13 +260,3 @@ def test_the_trail_verifies_after_the_journeys(system, journeys):
 
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert verify.stdout.startswith("OK: ")
-
-
-async def test_a_service_killed_and_restarted_answers_again_and_the_system_settles(system, journeys):
-    system.kill("guidance")
-    assert system.process("guidance").proc.returncode == -9
-
-    system.restart("guidance")
-
-    await system.settle(timeout=120)
-    assert await system.lag() == {} and await system.unpublished() == {}

@@ -62,6 +62,8 @@ class Scenario:
     facts: dict[str, Any]  # the source's own fields besides `source`, `home_municipality` and `person`
     person: Person
     luvn: bool  # R6: LUVN takes part (the client's target groups)
+    place: str = "karis"  # where the initial interview is booked (a service point, phone or remote)
+    reachable_by_sms: bool = True  # False: the person gave no phone number, so messages go by e-mail
     correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
     idempotency_key: str = field(default_factory=lambda: f"journey-{uuid.uuid4()}")
 
@@ -70,24 +72,29 @@ class Scenario:
         return self.person.languages[0]
 
     def registration(self) -> dict[str, Any]:
+        person = self.person.personal_data()
+        if not self.reachable_by_sms:
+            del person["phone"]
         return {"source": self.source, "home_municipality": self.person.home_municipality, **self.facts,
-                "person": self.person.personal_data()}
+                "person": person}
 
 
 def scenario(name: str, *, source: str, sender: str, responsible: str, home: str, languages: tuple[str, ...],
-             luvn: bool, facts: dict[str, Any], seed: str | None = None) -> Scenario:
+             luvn: bool, facts: dict[str, Any], place: str = "karis", reachable_by_sms: bool = True,
+             seed: str | None = None) -> Scenario:
     """A scenario with a new invented person living in `home` and knowing `languages` (first preferred)."""
     person = invent(seed, languages=languages)
     postal = {"raseborg": ("10600", "Ekenäs"), "hango": ("10900", "Hangö"), "inga": ("10210", "Ingå")}[home]
     person = type(person)(**{**person.__dict__, "home_municipality": home, "postal_code": postal[0],
                              "post_office": postal[1]})
-    return Scenario(name, source, sender, responsible, facts, person, luvn)
+    return Scenario(name, source, sender, responsible, facts, person, luvn, place, reachable_by_sms)
 
 
 def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
     """One scenario per source and responsible organisation: the employment region's jobseeker (R5), Raseborg's
     refugee (LUVN, R6), Hanko's newcomer (Raseborg by agreement), Inkoo's Kela notification (Inkoo while its
-    agreement is pending) and an authority's contact about an Inkoo resident (Raseborg once it is in force)."""
+    agreement is pending) and an authority's contact about an Inkoo resident (Raseborg once it is in force), who
+    gave no phone number (every message by e-mail)."""
     today = today_in_finland()
     permit = (today - timedelta(days=200)).isoformat()
     made = [
@@ -96,22 +103,23 @@ def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
                  facts={"first_permit_date": permit, "registered_on": today.isoformat(), "service_point": "karis"}),
         scenario("raseborg-refugee-placement", source="refugee_placement", sender="raseborg", responsible="raseborg",
                  home="raseborg", languages=("uk", "ru"), luvn=True,
-                 facts={"first_permit_date": permit, "protection": "international_protection",
-                        "placed_on": (today - timedelta(days=20)).isoformat()}),
+                 place="ekenas", facts={"first_permit_date": permit, "protection": "international_protection",
+                                        "placed_on": (today - timedelta(days=20)).isoformat()}),
         scenario("hango-newcomer-by-agreement", source="municipal_newcomer_notice", sender="hango",
-                 responsible="raseborg", home="hango", languages=("ru", "fi"), luvn=False,
+                 responsible="raseborg", home="hango", languages=("ru", "fi"), luvn=False, place="hanko",
                  facts={"first_permit_date": permit, "native_language": "ru", "target_groups": ["family_member"],
                         "moved_in_on": (today - timedelta(days=10)).isoformat()}),
     ]
     if inga_in_force:
         made.append(scenario(
             "inga-authority-contact-agreement-in-force", source="authority_contact", sender="luvn",
-            responsible="raseborg", home="inga", languages=("en", "sv"), luvn=False,
+            responsible="raseborg", home="inga", languages=("en", "sv"), luvn=False, place="phone",
+            reachable_by_sms=False,
             facts={"first_permit_date": permit, "consent_given_on": today.isoformat(), "needs_assessment": True}))
     else:
         made.append(scenario(
             "inga-kela-agreement-pending", source="kela_notification", sender="kela", responsible="inga",
-            home="inga", languages=("ar", "sv"), luvn=True,
+            home="inga", languages=("ar", "sv"), luvn=True, place="inkoo",
             facts={"first_permit_date": permit, "benefit": "social_assistance", "non_temporary": True,
                    "decided_on": (today - timedelta(days=5)).isoformat()}))
     return {s.name: s for s in made}
@@ -135,10 +143,14 @@ class Journey:
 class Api:
     """HTTP calls as the organisations make them: the System's URLs and credentials, one shared client."""
 
-    def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8) -> None:
+    def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8,
+                 wait_s: float = 60) -> None:
+        """`attempts`: how often `call` runs a step before giving up; `wait_s`: how long a step waits for another
+        service to have consumed what it needs (raise both under load or while services are killed)."""
         self.system = system
         self.http = http or httpx.AsyncClient(timeout=30)
         self.attempts = attempts
+        self.wait_s = wait_s
 
     def headers(self, service: str, principal: str, role: str = "officer", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.system.token(service, principal, role)}", **extra}
@@ -221,12 +233,12 @@ async def erase(api: Api, j: Journey) -> list[uuid.UUID]:
 
 async def _erased(api: Api, j: Journey) -> bool:
     resp = await api.request("GET", "intake", f"/clients/{j.client_id}", "operator", "operator")
-    return resp.status_code == 200 and resp.json().get("erased_at") is not None or resp.status_code == 404
+    return resp.status_code == 404 or (resp.status_code == 200 and resp.json()["erased"] is True)
 
 
 # --- assessment --------------------------------------------------------------------------------------------
 
-async def case_of(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def case_of(api: Api, j: Journey) -> dict:
     """The client's assessment case once assessment has opened it (from intake's event)."""
     s = j.scenario
 
@@ -236,7 +248,7 @@ async def case_of(api: Api, j: Journey, timeout: float = 60) -> dict:
             resp.raise_for_status()
         return resp.json() if resp.status_code == 200 else None
 
-    case = await eventually(probe, timeout=timeout, what=f"{s.name}: assessment case")
+    case = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: assessment case")
     j.assessment_id = uuid.UUID(case["assessment_id"])
     return case
 
@@ -249,13 +261,13 @@ def interview_time(today: date | None = None) -> datetime:
     return datetime.combine(day, clock_time(10, 0), tzinfo=FINLAND).astimezone(UTC)
 
 
-async def book_interview(api: Api, j: Journey, *, place: str = "karis") -> uuid.UUID:
+async def book_interview(api: Api, j: Journey) -> uuid.UUID:
     """Book the initial interview in Finnish or Swedish with an interpreter in the client's language (R27) unless the
     client knows Finnish or Swedish; the client is told how to cancel (R26). Not again once booked."""
     s = j.scenario
     case = await case_of(api, j)
     if case["status"] == "open":
-        body: dict[str, Any] = {"scheduled_at": interview_time().isoformat(), "place": place,
+        body: dict[str, Any] = {"scheduled_at": interview_time().isoformat(), "place": s.place,
                                 "language": s.language, "cancellation_instructions_given": True}
         if s.language not in ("fi", "sv"):
             body |= {"language": "fi", "interpreter": {"language": s.language, "mode": "on_site"}}
@@ -296,7 +308,7 @@ async def assess(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
 
 # --- planning ------------------------------------------------------------------------------------------------
 
-async def plan_of(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def plan_of(api: Api, j: Journey) -> dict:
     """The client's plan once planning has opened it (from assessment's `AssessmentCompleted`), in detail."""
     s = j.scenario
 
@@ -304,7 +316,7 @@ async def plan_of(api: Api, j: Journey, timeout: float = 60) -> dict:
         plans = await api.ok("GET", "planning", f"/clients/{j.client_id}/plans", s.responsible)
         return plans or None
 
-    plans = await eventually(probe, timeout=timeout, what=f"{s.name}: plan opened")
+    plans = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: plan opened")
     j.plan_id = uuid.UUID(plans[0]["plan_id"])
     return await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
 
@@ -354,7 +366,7 @@ async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
                 raise StepFailed(f"POST guidance/referrals: {resp.status_code} {resp.text}")
             return resp.json()
 
-        answer = await eventually(made, timeout=60, what=f"{s.name}: guidance knows the plan")
+        answer = await eventually(made, timeout=api.wait_s, what=f"{s.name}: guidance knows the plan")
         j.referral_id = uuid.UUID(answer["subject_id"])
     j.steps.append("referred")
     return j.referral_id
@@ -413,7 +425,7 @@ async def end_plan(api: Api, j: Journey) -> uuid.UUID:
     return j.plan_id
 
 
-async def referral_recorded(api: Api, j: Journey, timeout: float = 60) -> dict:
+async def referral_recorded(api: Api, j: Journey) -> dict:
     """The plan once planning has recorded the referral under it (from guidance's `ReferralMade`, R12)."""
     s = j.scenario
 
@@ -421,7 +433,7 @@ async def referral_recorded(api: Api, j: Journey, timeout: float = 60) -> dict:
         plan = await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
         return plan if plan["referrals"] else None
 
-    return await eventually(probe, timeout=timeout, what=f"{s.name}: referral recorded on the plan")
+    return await eventually(probe, timeout=api.wait_s, what=f"{s.name}: referral recorded on the plan")
 
 
 # --- the whole journey ----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -49,6 +50,7 @@ from tests.support.daytime import DaytimeClock
 from tests.support.processes import ServiceProcess, free_port
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Every service's consumer groups (`<service>.<subscription name>`, see each bootstrap) and the topics they read.
 GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -168,6 +170,7 @@ class System:
         logs_dir.mkdir(parents=True, exist_ok=True)
         out = Outbound(logs_dir, smtp_port=free_port(), sms_port=free_port())
         out.start(infra.secrets)
+        began = time.monotonic()
         system = cls(infra, logs_dir, out, DaytimeClock(), {svc: free_port() for svc in SERVICES},
                      env_overrides={svc: dict(values) for svc, values in (env or {}).items()})
         try:
@@ -179,6 +182,7 @@ class System:
             for svc in services:
                 system.processes[svc].wait_ready(ready_timeout)
             run_sync(system._register_console_credentials)
+            log.info("system ready after %.1f s", time.monotonic() - began)
         except BaseException:
             system.stop()
             raise
@@ -234,8 +238,12 @@ class System:
         return self.processes[service]
 
     def stop(self) -> None:
-        for svc in reversed(list(self.processes)):
-            self.processes[svc].stop(timeout=15)
+        """SIGTERM to every service at once, then wait for each (SIGKILL after 15 s); then the outbound servers."""
+        running = [p for p in self.processes.values() if p.proc.poll() is None]
+        for p in running:
+            p.proc.terminate()
+        for p in running:
+            p.stop(timeout=15)
         self.outbound.stop()
 
     # --- credentials ---------------------------------------------------------------------------------------

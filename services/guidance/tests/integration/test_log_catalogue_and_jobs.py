@@ -11,6 +11,7 @@ import pytest
 from backbone.clock import FixedClock
 from contracts.events.guidance import ANONYMOUS_VISITS_STREAM_ID
 from contracts.events.intake import ClientErased
+from contracts.events.planning import PlanHandedOver
 from guidance.service_layer import catalogue, public_catalogue, reactions, referrals
 from services.guidance.tests.integration.conftest import envelope, eventually, published
 
@@ -182,6 +183,24 @@ async def test_R12_a_plan_without_a_referral_a_month_after_it_was_drawn_up_is_ov
     overdue = [e for e in events if e.type == "PlanReferralOverdue"]
     assert len(overdue) == 1 and overdue[0].payload == {"plan_id": str(plan_id), "drawn_up_on": "2026-03-02",
                                                         "due_on": "2026-04-02", "rule": "R12"}
+
+
+async def test_R5_a_plan_handed_over_is_overdue_for_its_new_owner_not_the_old_one(
+        infra, guidance, bus, client_of, plan_of):
+    client_id = await client_of(organisation="inga")
+    plan_id = await plan_of(client_id, organisation="inga", drawn_up=datetime(2026, 3, 2, 10, tzinfo=UTC))
+    handed = PlanHandedOver(plan_id=plan_id, previous_organisation="inga", responsible_organisation="raseborg",
+                            effective_on=date(2026, 3, 16))
+    await bus("planning", envelope(handed, client_id, organisation="raseborg"))
+    await eventually(lambda: guidance.pool.fetchval(
+        "SELECT responsible_organisation = 'raseborg' FROM plans WHERE plan_id = $1", plan_id))
+
+    day_after = replace(guidance.deps, clock=FixedClock(datetime(2026, 4, 3, 12, tzinfo=UTC)))
+    await reactions.plans_without_referral(day_after)
+
+    events = await published(infra, {client_id}, until=lambda found: any(e.type == "PlanReferralOverdue"
+                                                                         for e in found))
+    assert [e.organisation for e in events if e.type == "PlanReferralOverdue"] == ["raseborg"]
 
 
 async def test_R12_a_plan_referred_in_time_is_not_overdue(guidance, http, client_of, plan_of):

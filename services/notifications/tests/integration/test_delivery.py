@@ -15,7 +15,7 @@ import pytest
 from backbone import auth
 from contracts.topics import event_topic
 from deploy.mailserver import messages
-from notifications.domain.offices import office_of
+from notifications.domain.offices import office_of, service_points
 from notifications.domain.templates import template
 from notifications.service_layer.events import notification_id
 from services.notifications.tests.integration.support import (
@@ -80,7 +80,7 @@ async def test_an_interview_booking_sends_an_sms_invitation_with_its_segments_an
     (sms,) = sms_for(gateway[1], nid)
     expected = template("interview_invitation", "uk").render({
         "name": person.name, "scheduled_at": at.isoformat(), "interpreter": True, "language": "uk",
-        **office_of("hango")}).sms
+        **office_of("hango"), "place": service_points()["ekenas"]}).sms  # booked at Ekenäs (R26)
     assert sms["text"] == expected and sms["to"] == person.phone
     # Cyrillic is UCS-2: one segment up to 70 characters, 67 per segment beyond.
     units = len(expected.encode("utf-16-le")) // 2

@@ -13,7 +13,7 @@ from backbone.inbox import Subscription
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.intake import ClientErased
-from contracts.events.planning import PlanEnded, PlanExtended, PlanIssued
+from contracts.events.planning import PlanEnded, PlanExtended, PlanHandedOver, PlanIssued
 from contracts.topics import event_topic
 from guidance.adapters.events import Context, append
 from guidance.domain.referral import r12_due_on
@@ -33,7 +33,7 @@ def clients(deps: Deps) -> Subscription:
 
 
 def plans(deps: Deps) -> Subscription:
-    """Planning's plans: issued (R12's one-month deadline starts), extended, ended."""
+    """Planning's plans: issued (R12's one-month deadline starts), extended, handed over (R5), ended."""
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, PlanIssued):
@@ -47,6 +47,9 @@ def plans(deps: Deps) -> Subscription:
             await conn.execute("UPDATE plans SET ends_on = $2 WHERE plan_id = $1", event.plan_id, event.until)
         elif isinstance(event, PlanEnded):
             await conn.execute("UPDATE plans SET ended_on = $2 WHERE plan_id = $1", event.plan_id, event.ended_on)
+        elif isinstance(event, PlanHandedOver):  # R5: the new organisation owns the plan and its R12 deadline
+            await conn.execute("UPDATE plans SET responsible_organisation = $2 WHERE plan_id = $1", event.plan_id,
+                               str(event.responsible_organisation))
 
     return Subscription(name="plans", topics=(event_topic("planning"),), handler=handle)
 
