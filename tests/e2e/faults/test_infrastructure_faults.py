@@ -33,19 +33,21 @@ async def test_kill_9_of_the_broker_then_a_postgresql_restart_under_load_lose_an
 
     # A broker killed between writing a record and acknowledging it makes the relay publish that event again:
     # a second copy of the same event id on the topic (the idempotent producer dedups within one producer
-    # session only). Every other count still holds: each consumer applied it once, the trail holds it once.
-    outcome.assert_nothing_lost_or_doubled(allowed_duplicates=("bus:",))
+    # session only); each consumer still applies it once and the trail holds it once. And an e-mail the SMTP
+    # server took just as the database went away is sent again (same Message-ID): SMTP's one duplicate window.
+    outcome.assert_nothing_lost_or_doubled(allowed_duplicates=("bus:", "email:"))
+    assert not any(k.startswith(("sms:", "unrecorded:sms")) for k in outcome.report.duplicated), outcome.report
 
 
 @pytest.mark.load
 @pytest.mark.timeout(7200)
 async def test_kill_9_of_the_broker_down_for_a_minute_under_a_large_load(faulty, infrastructure_restored):
     outcome = await under_load(faulty, LARGE, lambda: faults.kill_broker(faulty.infra, down_s=60))
-    outcome.assert_nothing_lost_or_doubled(allowed_duplicates=("bus:",))  # copies on the wire, applied once
+    outcome.assert_nothing_lost_or_doubled(allowed_duplicates=("bus:", "email:"))  # as above
 
 
 @pytest.mark.load
 @pytest.mark.timeout(7200)
 async def test_postgresql_down_for_a_minute_under_a_large_load(faulty, infrastructure_restored):
     outcome = await under_load(faulty, LARGE, lambda: faults.restart_postgres(faulty.infra, down_s=60))
-    outcome.assert_nothing_lost_or_doubled()
+    outcome.assert_nothing_lost_or_doubled(allowed_duplicates=("email:",))  # SMTP's window, see above
