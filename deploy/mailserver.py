@@ -6,6 +6,15 @@ Each message is written to the mail folder as `<received>-<n>.eml` (the bytes as
 a `.json` beside it (envelope sender, recipients, time). `python -m deploy mail` (`make mail`)
 lists them. It relays nothing: no message leaves the machine. Production uses a real relay
 (STARTTLS and authentication, see notifications' SMTP settings).
+
+Faults, for the fault tests (like the SMS gateway's `POST /control/faults`): while the file
+`<maildir>/faults.json` holds `{"mode": ..., "until": <epoch s>, "count": n, "delay_s": s}`, each DATA
+is answered by the fault (until the time, or for the next `count` messages; `set_faults` writes it):
+- `fail`: 451 (a temporary failure), nothing kept;
+- `hang`: waits `delay_s` before answering, then 451 and nothing kept (a server that times out
+  without taking the message: the client's retry sends it once);
+- `delay`: keeps the message, then waits `delay_s` before answering 250 (the server took it, but a
+  client with a shorter timeout does not know: its retry sends it again, the one duplicate SMTP allows).
 """
 
 from __future__ import annotations
@@ -25,6 +34,46 @@ from pathlib import Path
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 _counter = itertools.count()
+FAULT_MODES = ("fail", "hang", "delay", "none")
+
+
+def faults_file(maildir: Path) -> Path:
+    return maildir / "faults.json"
+
+
+def set_faults(maildir: Path, mode: str, *, seconds: float | None = None, count: int | None = None,
+               delay_s: float = 0.0) -> None:
+    """Make the server at `maildir` answer DATA with a fault for `seconds` or the next `count` messages."""
+    if mode not in FAULT_MODES:
+        raise ValueError(f"mode: one of {', '.join(FAULT_MODES)}")
+    import time
+
+    maildir.mkdir(parents=True, exist_ok=True)
+    spec = {"mode": mode, "until": None if seconds is None else time.time() + seconds, "count": count,
+            "delay_s": delay_s}
+    tmp = maildir / ".faults.tmp"
+    tmp.write_text(json.dumps(spec))
+    tmp.replace(faults_file(maildir))
+
+
+def _take_fault(maildir: Path) -> dict | None:
+    """The fault for this message, if one is set and still running (a `count` is used up here)."""
+    import time
+
+    try:
+        spec = json.loads(faults_file(maildir).read_text())
+    except (OSError, ValueError):
+        return None
+    if spec.get("mode") in (None, "none"):
+        return None
+    if spec.get("until") is not None and time.time() >= spec["until"]:
+        return None
+    if spec.get("count") is not None:
+        if spec["count"] <= 0:
+            return None
+        set_faults(maildir, spec["mode"], count=spec["count"] - 1, delay_s=spec.get("delay_s", 0.0),
+                   seconds=None if spec.get("until") is None else spec["until"] - time.time())
+    return spec
 
 
 class Keeper:
@@ -33,6 +82,18 @@ class Keeper:
         maildir.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        fault = _take_fault(self.maildir)
+        if fault is not None and fault["mode"] == "fail":
+            return "451 4.3.0 Temporary failure (fault injected)"
+        if fault is not None and fault["mode"] == "hang":
+            await asyncio.sleep(fault.get("delay_s") or 0)
+            return "451 4.4.2 Timed out (fault injected)"
+        answer = self._keep(envelope)
+        if fault is not None and fault["mode"] == "delay":
+            await asyncio.sleep(fault.get("delay_s") or 0)
+        return answer
+
+    def _keep(self, envelope: Envelope) -> str:
         received = datetime.now(UTC)
         stem = f"{received.strftime('%Y%m%dT%H%M%S.%f')}-{os.getpid()}-{next(_counter)}"
         data = envelope.original_content or envelope.content

@@ -11,7 +11,8 @@
   "delay_s": s}` for the next `n` sends: `fail` answers 503 without sending, `reject` 400 (a
   permanent refusal), `delay` sends and then waits `delay_s` before answering (a client with a
   shorter timeout sees a time-out although the message went), `undeliverable` sends and receipts
-  `failed`.
+  `failed`. With `"seconds": s` the fault holds for every send during the next `s` seconds instead of
+  for a count (a gateway down or slow for a while).
 - `GET /control/messages` lists what was sent (also appended to the `--store` file, which
   `python -m deploy mail` shows); `DELETE /control/messages` forgets it.
 """
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +53,7 @@ class Faults(BaseModel):
     mode: str = Field(pattern="^(fail|reject|delay|undeliverable|none)$")
     count: int = Field(1, ge=0)
     delay_s: float = Field(0.0, ge=0, le=120)
+    seconds: float | None = Field(None, gt=0, le=3600)
 
 
 @dataclass
@@ -63,8 +66,18 @@ class Gateway:
     by_key: dict[str, tuple[str, dict]] = field(default_factory=dict)
     faults: Faults = field(default_factory=lambda: Faults(mode="none", count=0))
     tasks: set = field(default_factory=set)
+    faults_until: float | None = None
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        self.faults_until = None if faults.seconds is None else time.monotonic() + faults.seconds
 
     def take_fault(self) -> Faults | None:
+        if self.faults_until is not None:
+            if time.monotonic() < self.faults_until and self.faults.mode != "none":
+                return self.faults
+            self.set_faults(Faults(mode="none", count=0))
+            return None
         if self.faults.mode == "none" or self.faults.count <= 0:
             return None
         self.faults = self.faults.model_copy(update={"count": self.faults.count - 1})
@@ -134,7 +147,7 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     @app.post("/control/faults")
     async def set_faults(faults: Faults) -> dict:
-        gateway.faults = faults
+        gateway.set_faults(faults)
         return faults.model_dump()
 
     @app.get("/control/messages")

@@ -82,6 +82,12 @@ class Dispatcher:
                 log.warning("dispatcher interrupted, retrying", error=type(exc).__name__, delay_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            except Exception as exc:  # noqa: BLE001 - e.g. a connection left broken by a lost server
+                # The dispatcher must never stop: the messages it had claimed go again when their lease runs
+                # out (the same idempotency key for an SMS), the others at their time.
+                log.error("dispatcher step failed unexpectedly, retrying", error=type(exc).__name__, delay_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def step(self) -> int:
         """One round: claim the due messages and attempt each once. Returns how many were attempted."""

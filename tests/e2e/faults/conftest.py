@@ -1,0 +1,102 @@
+"""The fault tests' system and load: one System for the folder, and `under_load(...)`, which runs a load
+of N clients through the journey, injects a fault while it runs, lets the system settle and counts
+the effects (tests/support/load.py, effects.py, faults.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tests.support import effects, faults, journey, load
+from tests.support.system import BACKLOG_SKIPPED, System
+
+SMALL = 16
+"""Clients of the default run's fault tests (make test): two rounds of the 8 senders, each client the whole
+journey (about a minute each here), with a few seconds of each fault."""
+LARGE = 2000
+"""Clients of the opt-in runs (`make test-load`), with faults of a minute."""
+SMTP_TIMEOUT_S = 2.0
+"""Notifications' SMTP command time-out here, so a hanging server costs seconds, not the default 15."""
+
+
+@pytest.fixture(scope="package")
+def faulty(infra, tmp_path_factory) -> Iterator[System]:
+    """All six services, the SMTP server and the SMS gateway, shared by the fault tests of this folder."""
+    started = System.start(infra, tmp_path_factory.mktemp("faults"), from_end=BACKLOG_SKIPPED,
+                           env={"notifications": {"NOTIFICATIONS_SMTP_TIMEOUT_S": str(SMTP_TIMEOUT_S)}})
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def scenarios(count: int) -> list[journey.Scenario]:
+    """`count` clients for the journey, each a new invented person, of every source and responsible
+    organisation in turn (journey.standard_scenarios)."""
+    made: list[journey.Scenario] = []
+    while len(made) < count:
+        made.extend(journey.standard_scenarios().values())
+    return made[:count]
+
+
+def client_ids(result: load.LoadResult) -> list[UUID]:
+    return [w.result.client_id for w in result.walked if w.result is not None and w.result.client_id is not None]
+
+
+def may_pass(exc: BaseException) -> bool:
+    """What the load retries: what `load.transient` says, and a journey step that timed out waiting for the
+    system to react (under a fault reactions come late); a refusal (4xx) is final."""
+    return load.transient(exc) or (isinstance(exc, journey.StepFailed) and "not within" in str(exc))
+
+
+@dataclass
+class Outcome:
+    load: load.LoadResult
+    report: effects.Report
+
+    def assert_nothing_lost_or_doubled(self, *, allowed_duplicates: tuple[str, ...] = ()) -> None:
+        assert not self.load.failed, f"{self.load}"
+        report = self.report.without(*allowed_duplicates) if allowed_duplicates else self.report
+        assert report.clean(), f"{self.load}\n{report}"
+
+
+async def under_load(system: System, clients: int, fault: Callable[[], Awaitable[Any]], *,
+                     settle_s: float = 240, start_after: float = 0.2) -> Outcome:
+    """Run `clients` walks from 8 senders; once `start_after` of them finished (or 20 s passed), inject
+    `fault`; wait for the load to end and the system to settle; count the effects."""
+    began = time.monotonic()
+
+    def phase(what: str) -> None:  # shown with a failure: where the time went
+        print(f"{time.monotonic() - began:7.1f} s  {what}", flush=True)
+
+    since = await effects.mark(system.infra)
+    running = load.start(journey.walk, system, scenarios(clients), senders=8, retry_on=may_pass)
+    await running.until_finished(max(1, int(clients * start_after)), at_most_s=20)
+    phase(f"fault starts ({running.progress.finished} walks finished)")
+    try:
+        await fault()
+        phase(f"fault over ({running.progress.finished} walks finished)")
+    finally:
+        result = await running.done()
+    phase(f"load over: {result}")
+    await system.settle(timeout=settle_s)
+    phase("settled")
+    report = await effects.count(system.infra, client_ids(result), since=since, mail=system.mail, sms=system.sms,
+                                 clock_offset_s=system.clock.offset.total_seconds())
+    phase("counted")
+    return Outcome(result, report)
+
+
+@pytest.fixture
+def restore_outbound(faulty) -> Iterator[None]:
+    """Whatever a test did to the SMTP server and SMS gateway, they work normally afterwards."""
+    yield
+    faults.smtp_server(faulty.outbound.maildir, "none")
+    from tests.support.system import run_sync
+
+    run_sync(lambda: faults.sms_gateway(faulty.outbound.sms_url, "none"))
