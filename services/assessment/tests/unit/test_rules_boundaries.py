@@ -69,17 +69,14 @@ class TestCompletion:
 
 
 class TestR26FeeEdges:
-    def test_r26_a_free_interpretation_costs_nothing_and_is_not_refused(self):
-        assert rules.no_show_fee_cents(interpretation_cost_cents=0, age=30, informed_at_booking=True,
-                                       justified=False) == 0
-
-    def test_r26_a_newborn_is_charged_nothing_and_is_not_refused(self):
-        assert rules.no_show_fee_cents(interpretation_cost_cents=4200, age=0, informed_at_booking=True,
-                                       justified=False) == 0
-
-    def test_r26_the_fee_is_the_cost_just_under_the_cap(self):
-        assert rules.no_show_fee_cents(interpretation_cost_cents=5669, age=18, informed_at_booking=True,
-                                       justified=False) == 5669
+    @pytest.mark.parametrize(("cost", "age", "fee"), [
+        (0, 30, 0),         # a free interpretation costs nothing, and is not refused
+        (4200, 0, 0),       # a newborn is charged nothing, and is not refused
+        (5669, 18, 5669),   # the cost just under the cap, at 18
+    ])
+    def test_r26_fee_edges(self, cost, age, fee):
+        assert rules.no_show_fee_cents(interpretation_cost_cents=cost, age=age, informed_at_booking=True,
+                                       justified=False) == fee
 
 
 class TestCalendarMonths:
