@@ -116,3 +116,13 @@ class TestR24Window:
                                       justified=False) == date(2025, 5, 31)
         assert rules.repeated_no_show([date(2025, 5, 30)], date(2026, 5, 31), registered_jobseeker=True,
                                       justified=False) is None
+
+
+class TestSignatures:
+    @pytest.mark.parametrize("call", [
+        lambda: rules.interview_due_on(date(2025, 3, 3), True, CALENDAR),
+        lambda: rules.repeated_no_show([date(2025, 3, 6)], date(2025, 4, 6), True, False),
+    ])
+    def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
+        with pytest.raises(TypeError, match="positional argument"):
+            call()

@@ -85,6 +85,23 @@ class TestMaximumRule:
         assert refused.value.rule == "R15"
 
 
+class TestContinuedWithinTheMaximum:
+    def test_r14_a_continuation_short_of_the_maximum_is_r14s(self):
+        decision = extend(Allowance(FIRST), date(2026, 9, 30), R.CONTINUED_WITHIN_MAXIMUM, current=date(2026, 3, 31))
+
+        assert (decision.reason, decision.rule, decision.policy) == (R.CONTINUED_WITHIN_MAXIMUM, "R14", None)
+
+    def test_an_extension_ending_before_the_current_end_is_refused(self):
+        with pytest.raises(Refused, match="must end after the plan's current end") as refused:
+            extend(Allowance(FIRST), date(2026, 3, 1), R.CONTINUED_WITHIN_MAXIMUM, current=date(2026, 3, 31))
+        assert refused.value.rule == "field.until"
+
+    def test_r18_a_kept_end_equal_to_the_new_maximum_is_still_r18s(self):
+        after = limits.after_first_review(Allowance(date(2024, 1, 1), legacy=True), date(2025, 12, 31))
+
+        assert (after.maximum_on, after.maximum_rule) == (date(2025, 12, 31), "R18")
+
+
 class TestR15AndTheQuotaPolicy:
     def test_continuing_into_the_quota_year_is_the_policys_r15_decision(self):
         allowance, _ = limits.initial_allowance(FIRST, quota_refugee=True, quota_policy=True)
@@ -155,6 +172,12 @@ class TestR16:
         assert extend(Allowance(FIRST), date(2027, 4, 1), R.UNABLE_TO_CARRY_OUT, current=date(2027, 3, 31),
                       days=1).rule == "R16"
 
+    def test_r16_an_extension_shorter_than_the_interruption_is_allowed(self):
+        decision = extend(Allowance(FIRST), date(2027, 4, 15), R.UNABLE_TO_CARRY_OUT, current=date(2027, 3, 31),
+                          days=30)
+
+        assert (decision.rule, decision.allowance.maximum_on) == ("R16", date(2027, 4, 30))
+
     @pytest.mark.parametrize(("from_on", "to_on", "days"), [
         (date(2025, 6, 1), date(2025, 6, 1), 1),
         (date(2025, 6, 30), date(2025, 7, 1), 2),
@@ -181,6 +204,13 @@ class TestR17:
                    under_25=True)
         assert refused.value.rule == "R17"
 
+    def test_r17_an_extension_shorter_than_a_year_is_allowed(self):
+        decision = extend(Allowance(FIRST), date(2027, 9, 30), R.SELF_MOTIVATED_STUDIES, current=date(2027, 3, 31),
+                          under_25=True)
+
+        assert (decision.rule, decision.allowance.r17, decision.allowance.maximum_on) == (
+            "R17", True, date(2028, 3, 31))
+
     def test_r17_refusals_say_why(self):
         with pytest.raises(Refused, match="for clients under 25"):
             extend(Allowance(FIRST), date(2027, 6, 1), R.SELF_MOTIVATED_STUDIES, current=date(2027, 3, 31))
@@ -195,10 +225,12 @@ class TestR18Boundary:
         assert limits.legacy_applies(date(2025, 1, 1), reviewed=False) is False
         assert limits.legacy_applies(date(2024, 12, 31), reviewed=True) is False
         assert limits.legacy_applies(date(2025, 1, 1), reviewed=True) is False
+        assert limits.legacy_applies(date(2026, 6, 1), reviewed=False) is False
 
-    def test_r18_import_refusal_says_why(self):
+    @pytest.mark.parametrize("made_on", [date(2025, 1, 1), date(2026, 6, 1)])
+    def test_r18_import_refusal_says_why(self, made_on):
         with pytest.raises(Refused, match="only plans made before 1.1.2025") as refused:
-            limits.check_import(date(2025, 1, 1))
+            limits.check_import(made_on)
         assert refused.value.rule == "R18"
 
 
@@ -223,3 +255,20 @@ class TestR11AndR13Messages:
         with pytest.raises(Refused, match="did not show a need") as refused:
             limits.check_plan_needed(False)
         assert refused.value.rule == "R4"
+
+
+class TestCeilingAndSignatures:
+    def test_the_law_ceiling_grants_every_ground_in_full(self):
+        assert limits.law_ceiling(FIRST, legacy=False, under_25=False, interruption_days=0) == date(2029, 3, 31)
+        assert limits.law_ceiling(FIRST, legacy=False, under_25=True, interruption_days=10) == date(2030, 4, 10)
+        assert limits.law_ceiling(FIRST, legacy=True, under_25=False, interruption_days=0) == date(2030, 3, 31)
+
+    @pytest.mark.parametrize("call", [
+        lambda: limits.law_ceiling(FIRST, False, True, 0),
+        lambda: limits.initial_allowance(FIRST, True, True),
+        lambda: decide_extension(Allowance(FIRST), date(2026, 3, 31), date(2026, 9, 30), R.CONTINUED_WITHIN_MAXIMUM,
+                                 False, None),
+    ])
+    def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
+        with pytest.raises(TypeError, match="positional argument"):
+            call()
