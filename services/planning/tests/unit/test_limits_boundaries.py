@@ -3,6 +3,7 @@ broken at that point — a boundary moved by a day, `and` read as `or`, the rule
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -272,3 +273,15 @@ class TestCeilingAndSignatures:
     def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
         with pytest.raises(TypeError, match="positional argument"):
             call()
+
+
+class TestValues:
+    def test_an_allowance_and_a_decision_are_values_no_one_can_change_in_place(self):
+        allowance = Allowance(FIRST)
+        decision = extend(allowance, date(2026, 9, 30), R.CONTINUED_WITHIN_MAXIMUM, current=date(2026, 3, 31))
+
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            allowance.r17 = True  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            decision.rule = "R17"  # type: ignore[misc]
+        assert hash(allowance) == hash(Allowance(FIRST))
