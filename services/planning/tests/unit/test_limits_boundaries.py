@@ -134,6 +134,14 @@ class TestR15AndTheQuotaPolicy:
         assert (decision.rule, decision.policy, decision.allowance) == (
             "R15", PlanPolicy.QUOTA_REFUGEE_THIRD_YEAR, allowance)
 
+    def test_an_r15_ground_ending_inside_the_quota_year_names_the_policy(self):
+        allowance, _ = limits.initial_allowance(FIRST, quota_refugee=True, quota_policy=True)
+
+        decision = extend(allowance, date(2027, 9, 30), R.MULTI_SECTOR_SPECIAL_MEASURES, current=date(2027, 3, 31))
+
+        assert (decision.rule, decision.policy, decision.allowance) == (
+            "R15", PlanPolicy.QUOTA_REFUGEE_THIRD_YEAR, allowance)
+
     def test_an_r15_ground_past_the_quota_year_grants_r15s_full_two_years(self):
         allowance, _ = limits.initial_allowance(FIRST, quota_refugee=True, quota_policy=True)
 
