@@ -3,6 +3,7 @@ rule is broken there — a boundary moved, a check dropped, a calendar month cou
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -126,3 +127,12 @@ class TestSignatures:
     def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
         with pytest.raises(TypeError, match="positional argument"):
             call()
+
+
+class TestInterpreterValue:
+    def test_an_interpreter_is_a_value_no_one_can_change_after_the_check(self):
+        interpreter = rules.Interpreter("ar")
+
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            interpreter.relative = True  # type: ignore[misc]
+        assert (interpreter.relative, hash(interpreter)) == (False, hash(rules.Interpreter("ar")))
