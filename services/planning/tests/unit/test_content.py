@@ -88,6 +88,10 @@ class TestR19TheRest:
         assert refused.value.rule == "field.services"
         check(services=("integration_training.sv", "civic_orientation.ar"))
 
+    def test_many_different_services_are_each_agreed_once(self):
+        # Counts above 256 are distinct int objects in CPython: the check compares the numbers, not the objects.
+        check(services=tuple(f"course_{n}.sv" for n in range(300)))
+
 
 class TestR23Agreement:
     def test_r23_agreed_in_a_language_the_client_understands(self):
