@@ -3,6 +3,7 @@ place and the day before, what a step leaves unchanged, and the events only a ch
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -10,7 +11,7 @@ import pytest
 
 from backbone.workdays import WorkingDays
 from contracts.events.assessment import InformationTopic, ServiceNeed
-from assessment.domain.case import AssessmentCase, Competence, LanguageSkill
+from assessment.domain.case import AssessmentCase, Competence, LanguageSkill, Missed
 from assessment.domain.errors import Refused
 from assessment.domain.rules import Interpreter
 
@@ -263,3 +264,15 @@ class TestClockAndFollowing:
         case.pending.clear()
         assert case.check_deadline(date(2025, 3, 11)) is True
         assert case.pending[0].deadline == "assessment_start"
+
+
+class TestValues:
+    def test_what_a_case_keeps_of_an_interview_a_miss_and_the_competence_cannot_change_in_place(self):
+        case = book(opened())
+        case.record_missed(date(2025, 3, 6), kind="no_show", justified=False, age=30, interpretation_cost_cents=0)
+        values = [(case.interview, "language"), (case.missed[0], "fee_cents"), (COMPETENCE, "work_ability"),
+                  (COMPETENCE.language_skills[0], "level")]
+        assert isinstance(case.missed[0], Missed)
+        for value, name in values:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(value, name, None)
