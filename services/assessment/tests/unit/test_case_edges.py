@@ -276,3 +276,22 @@ class TestValues:
         for value, name in values:
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(value, name, None)
+
+
+class TestNewCaseAndSignatures:
+    def test_a_new_case_is_at_version_0_and_open(self):
+        case = opened()
+        assert (case.version, case.status, case.interview, case.missed, case.pending) == (0, "open", None, (), [])
+
+    def test_an_interview_may_be_booked_for_any_time_after_now(self):
+        case = book(opened(), now=datetime(2025, 3, 1, 12, tzinfo=UTC))
+        assert case.status == "scheduled"
+
+    @pytest.mark.parametrize("call", [
+        lambda: AssessmentCase.open(uuid4(), OPENED, OPENED, False, "raseborg", False, WorkingDays(), 5),
+        lambda: book(opened()).record_missed(OPENED, "no_show", False, 30, 0),
+        lambda: opened().restart_clock(OPENED, True, WorkingDays(), 5),
+    ])
+    def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
+        with pytest.raises(TypeError, match="positional argument"):
+            call()
