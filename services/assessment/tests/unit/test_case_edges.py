@@ -295,3 +295,12 @@ class TestNewCaseAndSignatures:
     def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
         with pytest.raises(TypeError, match="positional argument"):
             call()
+
+
+class TestDeadlineOfACaseReadBack:
+    def test_r9_deadline_kind_for_a_rule_read_from_the_database_not_only_a_literal(self):
+        case = opened(jobseeker=True)
+        case.due_rule = "".join(["R", "9"])  # as a row read back gives it: equal, not the same object
+
+        assert case.check_deadline(date(2025, 3, 11)) is True
+        assert case.pending[0].deadline == "initial_interview"
