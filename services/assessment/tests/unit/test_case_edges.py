@@ -291,6 +291,8 @@ class TestNewCaseAndSignatures:
         lambda: AssessmentCase.open(uuid4(), OPENED, OPENED, False, "raseborg", False, WorkingDays(), 5),
         lambda: book(opened()).record_missed(OPENED, "no_show", False, 30, 0),
         lambda: opened().restart_clock(OPENED, True, WorkingDays(), 5),
+        lambda: opened().follow("hango", True, True),
+        lambda: opened().book_interview(uuid4(), AT, "karis", "fi", None, None, True, ("fi",)),
     ])
     def test_the_flags_are_keyword_only_so_two_of_them_can_never_be_swapped(self, call):
         with pytest.raises(TypeError, match="positional argument"):
@@ -304,3 +306,11 @@ class TestDeadlineOfACaseReadBack:
 
         assert case.check_deadline(date(2025, 3, 11)) is True
         assert case.pending[0].deadline == "initial_interview"
+
+    def test_a_rebooking_of_a_case_read_back_names_the_interview_it_replaces(self):
+        first = uuid4()
+        case = book(opened(), interview_id=first)
+        case.status = "".join(["sched", "uled"])  # as a row read back gives it: equal, not the same object
+        case.pending.clear()
+        book(case)
+        assert case.pending[0].replaces_interview_id == first
