@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -307,8 +307,10 @@ class TestCompletion:
 
         assert referral.state == "completed" and referral.pending[-1].language_level is None
 
-    def test_another_service_completes_without_a_level(self):
-        referral = self.started("language_cafe.karis")
+    @pytest.mark.parametrize("code", ["language_cafe.karis", "civic_orientation", "basic_education.kanneljarvi"])
+    def test_another_service_completes_without_a_level(self, code):
+        # kinds named before and after integration_training in the alphabet: R22 binds that kind only
+        referral = self.started(code)
         referral.complete(on=TODAY, outcome=ReferralOutcome.COMPLETED, level=None)
 
         assert referral.state == "completed"
@@ -347,3 +349,59 @@ class TestOverdue:
         again = Referral.from_history(referral.referral_id, referral.client_id, referral.kind, referral.pending)
 
         assert again.overdue == {"no_answer"} and again.state == "made"
+
+
+def built(word: str) -> str:
+    """The same text as a new string object, as a parsed request or a database row carries it."""
+    return "".join(list(word))
+
+
+class TestComparedByValue:
+    """Identities and codes arrive parsed from requests and rows: the rules compare them by value, and
+    refuse or allow whichever way the two sort."""
+
+    def test_the_responsible_organisation_refers_when_its_name_is_a_parsed_string(self):
+        who = client(responsible_organisation=built("raseborg"))
+
+        check_referral(who, seeded()["language_cafe.karis"], language="fi", plan=None, referrer=built("raseborg"),
+                       agreed=False, on=TODAY, catalogue=list(seeded().values()))
+
+    @pytest.mark.parametrize(("responsible", "referrer"), [("raseborg", "hango"), ("hango", "raseborg"),
+                                                           ("employment-region", "inga")])
+    def test_another_organisation_is_refused_whichever_way_the_names_sort(self, responsible, referrer):
+        with pytest.raises(Refused, match="^ownership.client: only the client's responsible organisation"):
+            check_referral(client(responsible_organisation=responsible), seeded()["language_cafe.karis"],
+                           language="fi", plan=None, referrer=referrer, agreed=False, on=TODAY,
+                           catalogue=list(seeded().values()))
+
+    def test_the_clients_own_plan_read_back_from_a_row_is_the_clients(self):
+        who = client()
+
+        refer(who, "language_cafe.karis", with_plan=plan(UUID(str(who.client_id))))
+
+    @pytest.mark.parametrize("other", [UUID(int=1), UUID(int=2**128 - 1)])
+    def test_a_plan_of_another_client_is_refused_whichever_way_the_ids_sort(self, other):
+        assert refused(client(), "language_cafe.karis", with_plan=plan(other)).rule == "referral.plan"
+
+
+class TestKindsAndLanguagesEitherSide:
+    jobseeker = client(registered_jobseeker=True, responsible_organisation="employment-region")
+
+    @pytest.mark.parametrize("language", ["en", "uk"])  # sorting before and after "sv"
+    def test_integration_training_in_a_language_it_lacks_other_than_swedish(self, language):
+        assert refused(self.jobseeker, "integration_training.karis", language=language).rule == "referral.language"
+
+    def test_swedish_for_a_kind_sorting_after_integration_training_is_a_plain_language_refusal(self):
+        assert refused(client(), "toisto.karis", language="sv").rule == "referral.language"
+
+    def test_R21_binds_no_kind_sorting_before_civic_orientation(self):
+        refer(client(languages=("ar",)), "basic_education.kanneljarvi", language="fi")
+
+    @pytest.mark.parametrize("code", ["civic_orientation", "basic_education.kanneljarvi", "language_cafe.karis"])
+    def test_a_level_on_any_other_kind_is_refused(self, code):
+        referral = made(code)
+        referral.answer(on=TODAY, starts_on=None, queue_position=None, expected=None)
+        referral.start(on=TODAY)
+
+        with pytest.raises(Refused, match="^referral.language_level: language_level: only integration training"):
+            referral.complete(on=TODAY, outcome=ReferralOutcome.COMPLETED, level="a2.1")
