@@ -405,3 +405,40 @@ class TestKindsAndLanguagesEitherSide:
 
         with pytest.raises(Refused, match="^referral.language_level: language_level: only integration training"):
             referral.complete(on=TODAY, outcome=ReferralOutcome.COMPLETED, level="a2.1")
+
+
+class TestQueuePositionChanges:
+    def test_any_new_position_is_recorded_even_a_later_one(self):
+        referral = waitlisted(2)
+        referral.move_up(on=TODAY, queue_position=5, expected=None)
+
+        assert isinstance(referral.pending[-1], ReferralQueueMoved) and referral.queue_position == 5
+
+    def test_the_same_large_position_as_another_int_records_nothing(self):
+        referral = waitlisted(int("1000"))
+        referral.move_up(on=TODAY, queue_position=int("1000"), expected=None)
+
+        assert len(referral.pending) == 2 and referral.queue_position == 1000
+
+
+class TestKeywordsOnly:
+    """Dates, positions and outcomes are named at every call: two dates in the wrong order cannot pass."""
+
+    def test_the_referrals_commands_take_keywords_only(self):
+        referral = waitlisted()
+        calls = [lambda: referral.answer(TODAY, None, None, None), lambda: referral.promote(TODAY),
+                 lambda: referral.move_up(TODAY, 1, None), lambda: referral.start(TODAY),
+                 lambda: referral.complete(TODAY, ReferralOutcome.COMPLETED, None),
+                 lambda: referral.reject(TODAY, RejectionReason.LEVEL_NOT_SUITABLE),
+                 lambda: referral.cancel(TODAY, CancellationReason.OTHER, "officer")]
+        for call in calls:
+            with pytest.raises(TypeError, match="positional argument"):
+                call()
+        assert referral.state == "waitlisted" and len(referral.pending) == 2
+
+    def test_making_and_checking_a_referral_take_their_facts_by_keyword(self):
+        service = seeded()["language_cafe.karis"]
+        with pytest.raises(TypeError, match="positional argument"):
+            Referral.make(uuid4(), uuid4(), service, None, "fi", TODAY)
+        with pytest.raises(TypeError, match="positional argument"):
+            check_referral(client(), service, "fi", None, "raseborg", False, TODAY, [service])

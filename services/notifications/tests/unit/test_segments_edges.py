@@ -47,3 +47,15 @@ def test_the_encoding_is_gsm7_only_when_every_character_is_in_it():
 def test_a_count_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         count("hej").count = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a" * 154, ("gsm7", 154, 1)),  # longer than a part of a long message, still one single segment
+    ("a" * 159, ("gsm7", 159, 1)),
+    ("€" * 79, ("gsm7", 158, 1)),
+    ("ب" * 68, ("ucs2", 68, 1)),
+    ("ب" * 69, ("ucs2", 69, 1)),
+])
+def test_a_text_between_a_parts_size_and_a_single_segments_size_is_one_segment(text, expected):
+    s = count(text)
+    assert (s.encoding, s.units, s.count) == expected
