@@ -170,3 +170,27 @@ class TestSwedishTrainingOffers:
         assert rules.swedish_training_offers(catalogue.values(), TODAY) == ["integration_training.karis.sv"]
         assert rules.swedish_training_offers(catalogue.values(), TODAY + DAY) == [
             "integration_training.a.sv", "integration_training.karis.sv"]
+
+
+class TestKindsEitherSide:
+    """Kinds sorting before integration_training (basic_education, civic_orientation) are other kinds too."""
+
+    def test_a_raseborg_course_of_a_kind_sorting_before_integration_training_is_not_compared(self):
+        course = service("basic_education.kanneljarvi", area="raseborg", starts=starts(LOHJA_START))
+
+        assert rules.lohja_clashes(course, [seeded()["integration_training.lohja"]]) == []
+
+    def test_swedish_basic_education_or_civic_orientation_is_not_swedish_training(self):
+        catalogue = seeded() | {
+            "basic_education.sv": service("basic_education.kanneljarvi", service_code="basic_education.sv",
+                                          languages=["sv"]),
+            "civic_orientation.sv": service("civic_orientation", service_code="civic_orientation.sv",
+                                            languages=["sv"])}
+
+        assert rules.swedish_training_offers(catalogue.values(), TODAY) == ["integration_training.karis.sv"]
+        with pytest.raises(Refused, match="^programme.swedish_training: "):
+            rules.check_withdrawal("integration_training.karis.sv", catalogue, TODAY)
+
+    def test_the_window_is_given_by_keyword_only(self):
+        with pytest.raises(TypeError, match="positional argument"):
+            rules.lohja_clashes(seeded()["integration_training.karis"], [], 10)  # type: ignore[misc]

@@ -126,3 +126,24 @@ class TestRows:
                             (WorkingDayBefore("d"), "field")):
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(value, name, None)
+
+
+class TestMoreEdges:
+    def test_the_reminder_steps_back_one_day_at_a_time(self):
+        # Wednesday 7 January 2026: Tuesday the 6th is Epiphany, so Monday the 5th (not the 2nd, 1st or 30th).
+        event = SimpleNamespace(scheduled_at=datetime(2026, 1, 7, 9, 0, tzinfo=HELSINKI))
+
+        assert WorkingDayBefore("scheduled_at").not_before(event, datetime(2025, 12, 1, tzinfo=UTC)) == datetime(
+            2026, 1, 5, 10, 0, tzinfo=HELSINKI)
+
+    def test_a_booking_received_after_the_reminder_moment_sends_no_reminder(self):
+        event = SimpleNamespace(scheduled_at=datetime(2026, 3, 11, 9, 0, tzinfo=HELSINKI))
+
+        assert WorkingDayBefore("scheduled_at").not_before(event, datetime(2026, 3, 10, 15, 0,
+                                                                          tzinfo=HELSINKI)) is None
+        assert WorkingDayBefore("scheduled_at").not_before(event, datetime(2026, 3, 11, 8, 0, tzinfo=HELSINKI)) is None
+
+    def test_an_event_type_read_from_a_message_header_matches_by_value(self):
+        event_type = "".join(list("PlanIssued"))  # a new string object, as a parsed header carries it
+
+        assert [t.template for t in triggered(event_type, SimpleNamespace())] == ["plan_issued"]
