@@ -194,3 +194,15 @@ class TestKindsEitherSide:
     def test_the_window_is_given_by_keyword_only(self):
         with pytest.raises(TypeError, match="positional argument"):
             rules.lohja_clashes(seeded()["integration_training.karis"], [], 10)  # type: ignore[misc]
+
+
+def test_a_kirkkonummi_training_is_compared_with_neither_raseborg_nor_lohja():
+    kirkkonummi = service("integration_training.lohja", service_code="integration_training.kirkkonummi",
+                          area="kirkkonummi", starts=starts(LOHJA_START))
+    karis = service("integration_training.karis", starts=starts(LOHJA_START + 100 * DAY))
+    lohja = service("integration_training.lohja", starts=starts(LOHJA_START + 100 * DAY))
+
+    assert rules.lohja_clashes(service("integration_training.karis", starts=starts(LOHJA_START)), [kirkkonummi]) == []
+    assert rules.lohja_clashes(service("integration_training.lohja", service_code="integration_training.lohja2",
+                                       starts=starts(LOHJA_START)), [kirkkonummi, lohja]) == []
+    assert len(rules.lohja_clashes(karis, [kirkkonummi, lohja])) == 1

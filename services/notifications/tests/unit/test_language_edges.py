@@ -49,3 +49,15 @@ def test_nothing_to_choose_says_what_was_tried():
 def test_a_choice_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         LanguageChoice("sv", "sv").language = "fi"  # type: ignore[misc]
+
+
+def test_the_wanted_language_as_another_string_object_is_not_a_fallback():
+    wanted = "".join(list("sv"))  # read from a row: equal to "sv", not the same object
+
+    assert LanguageChoice("sv", wanted).fell_back is False
+    assert LanguageChoice("sv", None).fell_back is True
+
+
+@pytest.mark.parametrize(("chosen", "wanted"), [("fi", "ar"), ("ar", "fi")])  # either way round in the alphabet
+def test_another_language_than_the_wanted_one_is_a_fallback(chosen, wanted):
+    assert LanguageChoice(chosen, wanted).fell_back is True
