@@ -208,7 +208,7 @@ def test_a_kirkkonummi_training_is_compared_with_neither_raseborg_nor_lohja():
     assert len(rules.lohja_clashes(karis, [kirkkonummi, lohja])) == 1
 
 
-@pytest.mark.parametrize("code", ["basic_education.kanneljarvi", "civic_orientation"])  # sorting before the kind
+@pytest.mark.parametrize("code", ["basic_education.kanneljarvi"])  # basic_education sorts before the kind
 def test_a_lohja_service_of_a_kind_sorting_before_integration_training_is_not_compared(code):
     other = service(code, service_code="other.lohja", area="lohja", starts=starts(LOHJA_START))
 
