@@ -46,3 +46,9 @@ def test_the_next_attempt_is_now_plus_the_delay():
 def test_a_policy_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         RetryPolicy().base_s = 1.0  # type: ignore[misc]
+
+
+def test_the_next_attempt_takes_its_moments_by_keyword_only():
+    # queued_at and now are both datetimes: named, they cannot be swapped unnoticed
+    with pytest.raises(TypeError, match="positional argument"):
+        RetryPolicy().next_attempt(1, QUEUED, QUEUED, False)  # type: ignore[misc]
