@@ -195,7 +195,7 @@ async def answer(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, s
             referral, row = await _load(conn, referral_id, actor)
             ctx_ = on_behalf(ctx, row)
             service = await _service_any(conn, row["service_code"])
-            key, day = _start_of(service, starts_on)
+            key, day = _start_of(service, starts_on, referred_on=row["referred_on"])
             referral._require({"made"}, "accepted")
             queue = await _queue(conn, service, key)
             position = queue.admit(referral_id)
@@ -210,8 +210,11 @@ async def answer(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, s
     return await _retrying(attempt)
 
 
-def _start_of(service: CatalogueServiceVersion, starts_on: date | None) -> tuple[str, date | None]:
+def _start_of(service: CatalogueServiceVersion, starts_on: date | None, *,
+              referred_on: date) -> tuple[str, date | None]:
     if service.continuous_admission:
+        if starts_on is not None and starts_on < referred_on:  # found by fuzzing: a start in year 1 was accepted
+            raise Refused("referral.start", "starts_on: a start on or after the day of the referral")
         return CONTINUOUS, starts_on
     if starts_on is None:
         raise Refused("referral.start", "starts_on: name one of the service's starts")
