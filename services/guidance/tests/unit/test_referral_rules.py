@@ -233,7 +233,7 @@ class TestLifecycle:
 class TestFuzzFindings:
     """Found by the HTTP fuzzing (tests/e2e/fuzz)."""
 
-    def test_fuzz_a_continuous_admission_start_before_the_referral_is_refused(self):
+    def test_fuzz_a_continuous_admission_start_is_from_the_referral_to_a_year_after(self):
         from guidance.service_layer.referrals import CONTINUOUS, _start_of
 
         civic = service("civic_orientation")
@@ -244,5 +244,10 @@ class TestFuzzFindings:
         assert refused.value.rule == "referral.start"
         with pytest.raises(Refused):
             _start_of(civic, date.fromordinal(TODAY.toordinal() - 1), referred_on=TODAY)
+        with pytest.raises(Refused):
+            _start_of(civic, date(9999, 12, 31), referred_on=TODAY)
+        with pytest.raises(Refused):
+            _start_of(civic, date.fromordinal(TODAY.toordinal() + 367), referred_on=TODAY)
+        assert _start_of(civic, date.fromordinal(TODAY.toordinal() + 366), referred_on=TODAY)[1] is not None
         assert _start_of(civic, TODAY, referred_on=TODAY) == (CONTINUOUS, TODAY)
         assert _start_of(civic, None, referred_on=TODAY) == (CONTINUOUS, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID, uuid4
 
@@ -215,6 +215,8 @@ def _start_of(service: CatalogueServiceVersion, starts_on: date | None, *,
     if service.continuous_admission:
         if starts_on is not None and starts_on < referred_on:  # found by fuzzing: a start in year 1 was accepted
             raise Refused("referral.start", "starts_on: a start on or after the day of the referral")
+        if starts_on is not None and starts_on > referred_on + timedelta(days=366):  # and one in 9999
+            raise Refused("referral.start", "starts_on: a start within a year of the referral")
         return CONTINUOUS, starts_on
     if starts_on is None:
         raise Refused("referral.start", "starts_on: name one of the service's starts")
