@@ -40,9 +40,9 @@ class ServiceProcess:
     env: dict[str, str]
 
     @classmethod
-    def start(cls, infra, name: str, logdir: Path) -> ServiceProcess:
+    def start(cls, infra, name: str, logdir: Path, **extra_env: str) -> ServiceProcess:
         port = free_port()
-        env = {**os.environ, **infra.service_env(name, port)}
+        env = {**os.environ, **infra.service_env(name, port), **extra_env}
         log = logdir / f"{name}.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen([sys.executable, "-m", name], env=env, cwd=REPO, stdout=out,

@@ -76,14 +76,29 @@ def fuzz_services(infra, tmp_path_factory):
     started: dict[str, ServiceProcess] = {}
     try:
         for name in SERVICES:
-            started[name] = (start_audit(infra, logs) if name == "audit"
-                             else ServiceProcess.start(infra, name, logs))
+            if name == "audit":
+                started[name] = start_audit(infra, logs)
+            elif name == "notifications":
+                started[name] = _start_notifications(infra, logs, intake_url=started["intake"].url)
+            else:
+                started[name] = ServiceProcess.start(infra, name, logs)
         for service in started.values():
             service.wait_ready(timeout=180)
         yield started
     finally:
         for service in started.values():
             service.stop(timeout=10)
+
+
+def _start_notifications(infra, logdir, *, intake_url: str) -> ServiceProcess:
+    """Notifications sending to the deployment's own SMTP server and SMS gateway and reading contacts from the
+    intake above, so that its sends succeed instead of retrying (each retry is an event, which would make
+    the state snapshots move on their own)."""
+    env = {"NOTIFICATIONS_INTAKE_URL": intake_url}
+    if infra.layout is not None:
+        env.update({"NOTIFICATIONS_SMTP_PORT": str(infra.layout.smtp_port),
+                    "NOTIFICATIONS_SMS_URL": f"http://{infra.layout.host}:{infra.layout.sms_port}"})
+    return ServiceProcess.start(infra, "notifications", logdir, **env)
 
 
 @pytest.fixture(scope="package")
