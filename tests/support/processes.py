@@ -43,11 +43,11 @@ class ServiceProcess:
 
     @classmethod
     def start(cls, infra, name: str, logdir: Path, *, port: int | None = None, env: dict[str, str] | None = None,
-              module: str | None = None) -> ServiceProcess:
-        """`env` adds to (or overrides) the settings deploy gives the service; `module` runs another entry point
-        (a test's own, e.g. notifications on the tests' daytime clock) with the same settings."""
+              module: str | None = None, **extra_env: str) -> ServiceProcess:
+        """`env` and `extra_env` add to (or override) the settings deploy gives the service; `module` runs
+        another entry point (a test's own, e.g. notifications on the tests' daytime clock) with the same settings."""
         port = port or free_port()
-        env = {**os.environ, **infra.service_env(name, port), **(env or {})}
+        env = {**os.environ, **infra.service_env(name, port), **(env or {}), **extra_env}
         log = logdir / f"{name}.log"
         return cls._spawn(name, f"http://127.0.0.1:{port}", log, env, module, mode="wb")
 

@@ -174,3 +174,22 @@ async def test_the_try_it_out_publisher_is_gone_and_the_asyncapi_document_is_ser
 
     assert tried.status_code in (404, 405)
     assert document.status_code == 200 and "asyncapi" in document.json()
+
+
+async def test_fuzz_a_422_names_the_field_and_never_echoes_the_value(infra, assessment_pool, unique):
+    """Found by the HTTP fuzzing (tests/e2e/fuzz): FastAPI's own 422 quoted the request's values back (audit and
+    notifications had no handler of their own). Every service app now answers without them."""
+    from datetime import UTC, datetime
+
+    from backbone import auth
+
+    token = (await auth.issue(assessment_pool, principal="operator", role="operator", label=f"fuzz {unique}",
+                              now=datetime.now(UTC))).token
+    async with _serving(infra, None) as (url, _):
+        async with httpx.AsyncClient(timeout=30) as http:
+            resp = await http.post(url + "/admin/dead-letters/redrive", headers={"Authorization": f"Bearer {token}"},
+                                   json={"partition": f"zq-secret-{unique}", "offset": 0, "note": f"zq-{unique}"})
+
+    assert resp.status_code == 422
+    assert unique not in resp.text
+    assert {tuple(e["loc"]) for e in resp.json()["detail"]} == {("body", "partition"), ("body", "note")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -13,7 +13,7 @@ from backbone.clientview import ClientView
 from backbone.workdays import WorkingDays
 from contracts.events.assessment import InformationTopic, ServiceNeed
 from contracts.registry import CATALOGUE
-from assessment.domain.case import AssessmentCase, Competence, LanguageSkill, case_id_for
+from assessment.domain.case import BOOKING_HORIZON, AssessmentCase, Competence, LanguageSkill, case_id_for
 from assessment.domain.errors import Refused
 from assessment.domain.rules import Interpreter
 from assessment.service_layer.handlers import check_may_act
@@ -243,6 +243,23 @@ class TestDates:
                                 now=datetime(2025, 3, 6, 10, tzinfo=UTC))
         assert refused.value.rule == "process.dates"
         assert (case.status, case.pending) == ("open", [])
+
+    def test_fuzz_an_interview_is_booked_within_a_year_not_in_9999(self):
+        """Found by the HTTP fuzzing (tests/e2e/fuzz): `scheduled_at` 9999-12-31 and 2200-01-01 were booked."""
+        now = datetime(2025, 3, 6, 10, tzinfo=UTC)
+
+        def book(at: datetime) -> AssessmentCase:
+            case = opened()
+            case.book_interview(uuid4(), scheduled_at=at, place="karis", language="ar", interpreter=None,
+                                interpreter_mode=None, cancellation_instructions_given=True, client_languages=("ar",),
+                                now=now)
+            return case
+
+        for far in (now + BOOKING_HORIZON + timedelta(seconds=1), datetime(9999, 12, 31, 9, tzinfo=UTC)):
+            with pytest.raises(Refused) as refused:
+                book(far)
+            assert refused.value.rule == "process.dates"
+        assert book(now + BOOKING_HORIZON).status == "scheduled"
 
     def test_an_interview_is_not_held_before_the_case_opened(self):
         case = booked(opened())

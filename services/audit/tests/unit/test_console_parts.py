@@ -64,3 +64,15 @@ def test_charts_carry_their_numbers_and_escape_labels():
 
     assert 'data-label="a&lt;b" data-value="3"' in svg and ">50%<" in svg and "<b" not in svg.replace("<b>", "")
     assert "no samples yet" in line_chart("lag", {}, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("shown", "problem"), [
+    ({"since": "2026-02-30"}, "since"), ({"until": "99999-01-01"}, "until"), ({"client_id": "not-a-uuid"}, "client_id"),
+    ({"correlation_id": "1"}, "correlation_id"), ({"since": "2026-02-28T10:00", "client_id": str(uuid.uuid4())}, None),
+    ({"since": "", "client_id": ""}, None)])
+def test_fuzz_an_unreadable_log_filter_is_named_not_ignored(shown, problem):
+    """Found by the HTTP fuzzing (tests/e2e/fuzz): `/console/log?since=2026-02-30` showed the whole log."""
+    from audit.entrypoints.console.routes import unreadable_filter
+
+    found = unreadable_filter(shown)
+    assert (found.split(":")[0] if found else None) == problem

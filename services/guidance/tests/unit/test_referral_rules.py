@@ -228,3 +228,26 @@ class TestLifecycle:
 
         assert (again.state, again.queue_position, again.starts_on, again.version) == ("waitlisted", 3,
                                                                                       date(2026, 1, 12), 2)
+
+
+class TestFuzzFindings:
+    """Found by the HTTP fuzzing (tests/e2e/fuzz)."""
+
+    def test_fuzz_a_continuous_admission_start_is_from_the_referral_to_a_year_after(self):
+        from guidance.service_layer.referrals import CONTINUOUS, _start_of
+
+        civic = service("civic_orientation")
+        assert civic.continuous_admission
+
+        with pytest.raises(Refused) as refused:
+            _start_of(civic, date(1, 1, 1), referred_on=TODAY)
+        assert refused.value.rule == "referral.start"
+        with pytest.raises(Refused):
+            _start_of(civic, date.fromordinal(TODAY.toordinal() - 1), referred_on=TODAY)
+        with pytest.raises(Refused):
+            _start_of(civic, date(9999, 12, 31), referred_on=TODAY)
+        with pytest.raises(Refused):
+            _start_of(civic, date.fromordinal(TODAY.toordinal() + 367), referred_on=TODAY)
+        assert _start_of(civic, date.fromordinal(TODAY.toordinal() + 366), referred_on=TODAY)[1] is not None
+        assert _start_of(civic, TODAY, referred_on=TODAY) == (CONTINUOUS, TODAY)
+        assert _start_of(civic, None, referred_on=TODAY) == (CONTINUOUS, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
@@ -297,6 +297,19 @@ class TestEnd:
         assert event.reason is PlanEndReason.EMPLOYMENT and story.plan.status == "ended"
         assert rule_of(lambda: story.do("end", by=ORG, today=date(2025, 9, 2), ended_on=date(2025, 9, 2),
                                         reason=PlanEndReason.REFUSED)) == "state.plan"
+
+
+    def test_fuzz_a_plan_cannot_end_before_the_day_it_was_opened(self):
+        """Found by the HTTP fuzzing (tests/e2e/fuzz): `ended_on` 0001-01-01 was accepted."""
+        story = issued_story()
+        opened_on = story.plan.opened_on
+
+        assert rule_of(lambda: story.do("end", by=ORG, today=date(2025, 9, 1), ended_on=opened_on - timedelta(days=1),
+                                        reason=PlanEndReason.EMPLOYMENT)) == "field.ended_on"
+        assert rule_of(lambda: story.do("end", by=ORG, today=date(2025, 9, 1), ended_on=date(1, 1, 1),
+                                        reason=PlanEndReason.EMPLOYMENT)) == "field.ended_on"
+        assert story.do("end", by=ORG, today=date(2025, 9, 1), ended_on=opened_on,
+                        reason=PlanEndReason.EMPLOYMENT)[0].ended_on == opened_on
 
 
 class TestLaterPlans:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import UUID, uuid5
 
@@ -46,6 +46,9 @@ Status = Literal["open", "scheduled", "started", "completed", "closed"]
 STATUSES: tuple[Status, ...] = ("open", "scheduled", "started", "completed", "closed")
 
 CASE_NAMESPACE = UUID("5b0c2a1e-6f4d-4c8e-9a57-0d3f1e2b7c64")
+
+BOOKING_HORIZON = timedelta(days=366)
+"""How far ahead an interview may be booked: an initial interview is due within days (R8, R9)."""
 
 
 def case_id_for(client_id: UUID) -> UUID:
@@ -210,6 +213,8 @@ class AssessmentCase:
         self._require("open", "scheduled", step="booking the interview")
         if now is not None and scheduled_at < now:
             raise Refused("process.dates", "scheduled_at must not be in the past")
+        if now is not None and scheduled_at > now + BOOKING_HORIZON:  # found by fuzzing: year 9999 was booked
+            raise Refused("process.dates", "scheduled_at must be within a year")
         rules.check_interview_language(client_languages, language, interpreter)
         if interpreter is not None and interpreter_mode is None:
             raise Refused("R27", "interpreter.mode is required with an interpreter")

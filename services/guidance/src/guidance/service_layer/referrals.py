@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID, uuid4
 
@@ -198,7 +198,7 @@ async def answer(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, s
             referral, row = await _load(conn, referral_id, actor)
             ctx_ = on_behalf(ctx, row)
             service = await _service_any(conn, row["service_code"])
-            key, day = _start_of(service, starts_on)
+            key, day = _start_of(service, starts_on, referred_on=row["referred_on"])
             referral._require({"made"}, "accepted")
             queue = await _queue(conn, service, key)
             position = queue.admit(referral_id)
@@ -213,8 +213,13 @@ async def answer(deps: Deps, ctx: Context, actor: Actor, referral_id: UUID, *, s
     return await _retrying(attempt)
 
 
-def _start_of(service: CatalogueServiceVersion, starts_on: date | None) -> tuple[str, date | None]:
+def _start_of(service: CatalogueServiceVersion, starts_on: date | None, *,
+              referred_on: date) -> tuple[str, date | None]:
     if service.continuous_admission:
+        if starts_on is not None and starts_on < referred_on:  # found by fuzzing: a start in year 1 was accepted
+            raise Refused("referral.start", "starts_on: a start on or after the day of the referral")
+        if starts_on is not None and starts_on > referred_on + timedelta(days=366):  # and one in 9999
+            raise Refused("referral.start", "starts_on: a start within a year of the referral")
         return CONTINUOUS, starts_on
     if starts_on is None:
         raise Refused("referral.start", "starts_on: name one of the service's starts")
@@ -445,12 +450,15 @@ async def mark_overdue(deps: Deps) -> int:
         rows = await conn.fetch("SELECT referral_id, state, referred_on, starts_on FROM referrals "
                                 "WHERE state IN ('made', 'accepted')")
     for row in rows:
-        if row["state"] == "made":
-            kind, due = "no_answer", deps.calendar.add(row["referred_on"], deps.answer_working_days)
-        elif row["starts_on"] is not None:
-            kind, due = "not_started", deps.calendar.add(row["starts_on"], deps.start_grace_working_days)
-        else:
-            continue
+        try:
+            if row["state"] == "made":
+                kind, due = "no_answer", deps.calendar.add(row["referred_on"], deps.answer_working_days)
+            elif row["starts_on"] is not None:
+                kind, due = "not_started", deps.calendar.add(row["starts_on"], deps.start_grace_working_days)
+            else:
+                continue
+        except OverflowError:  # a start at the calendar's end (accepted before fuzzing found it): never overdue,
+            continue           # and one such row must not stop the job for every other referral
         if today <= due:
             continue
         async with deps.transaction() as conn:

@@ -277,6 +277,9 @@ class Plan:
             raise Refused("state.plan", "the plan has already ended")
         if ended_on > today:
             raise Refused("field.ended_on", "a plan ends on a day that has come")
+        began = self.opened_on or self.starts_on
+        if began is not None and ended_on < began:  # found by fuzzing: a plan ended in year 1 was accepted
+            raise Refused("field.ended_on", "a plan ends on or after the day it was opened")
         self._record(PlanEnded(plan_id=self.id, ended_on=ended_on, reason=reason))
 
     def hand_over(self, *, to: Organisation, effective_on: date) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -89,6 +89,19 @@ def _filter(request: Request, v: Viewer) -> tuple[console_store.LogFilter, dict[
     if v.organisation:
         shown["organisation"] = v.organisation
     return f, shown
+
+
+def unreadable_filter(shown: dict[str, str]) -> str | None:
+    """The first filter given but not readable, as `field: what it must be`; None when all are readable.
+    An unreadable filter is refused, not ignored: the page would show every record as if filtered (found by
+    the HTTP fuzzing, `since=2026-02-30`)."""
+    for field in ("client_id", "correlation_id"):
+        if shown.get(field) and _uuid(shown[field]) is None:
+            return f"{field}: give a UUID"
+    for field in ("since", "until"):
+        if shown.get(field) and _moment(shown[field]) is None:
+            return f"{field}: give a date and time (ISO 8601)"
+    return None
 
 
 def _row(r) -> dict[str, Any]:
@@ -178,6 +191,8 @@ async def home(v: Anyone) -> Response:
 @router.get("/log")
 async def event_log(request: Request, v: Anyone) -> HTMLResponse:
     f, shown = _filter(request, v)
+    if (problem := unreadable_filter(shown)) is not None:
+        return _page("refused.html", v, status=422, what=problem)
     pool = _pool(request)
     rows = [_row(r) for r in await console_store.log_rows(pool, f, limit=100)]
     head = await console_store.head_seq(pool)
@@ -189,7 +204,9 @@ async def event_log(request: Request, v: Anyone) -> HTMLResponse:
 @router.get("/log/stream")
 async def event_stream(request: Request, v: Anyone, after: int = 0) -> StreamingResponse:
     """Server-sent events: each record appended after `after` that matches the filters, as JSON."""
-    f, _ = _filter(request, v)
+    f, shown = _filter(request, v)
+    if (problem := unreadable_filter(shown)) is not None:
+        raise HTTPException(422, problem)
     pool = _pool(request)
     token = request.cookies.get(COOKIE, "")
     resumed = request.headers.get("last-event-id", "")
