@@ -40,6 +40,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from backbone.kafka import commit_from_outside
 
 from contracts.topics import ORGANISATIONS, PRODUCING_SERVICES, SERVICES, all_topics, event_topic, ingress_topic
 from deploy import console, outbound
@@ -305,7 +306,7 @@ class System:
                     consumer.assign(partitions)
                     ends = {tp: offset for tp, offset in (await consumer.end_offsets(partitions)).items() if offset}
                     if ends:
-                        await consumer.commit(ends)
+                        await commit_from_outside(consumer, ends)
                 finally:
                     await consumer.stop()
 

@@ -8,7 +8,14 @@ from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaConnectionError,
+    KafkaError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
 from faststream.security import SASLScram512
 
 from backbone.settings import ServiceSettings
@@ -58,3 +65,22 @@ async def wait_for_kafka(settings: ServiceSettings, timeout: float) -> None:
         log.warning("kafka not reachable yet, retrying", delay_s=delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
+
+
+async def commit_from_outside(consumer: Any, offsets: dict, *, timeout: float = 90.0) -> None:
+    """Commit `offsets` for the consumer's group from outside the group (an assigned, not subscribed,
+    consumer: an operator's or a test's reset of where a service will start reading).
+
+    The broker takes such a commit only while the group has no members. A member that was killed, or
+    stopped a moment ago without leaving, stays until its session times out: wait for it, up to
+    `timeout` seconds, then raise the broker's refusal."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await consumer.commit(offsets)
+            return
+        except (CommitFailedError, UnknownMemberIdError, RebalanceInProgressError, IllegalGenerationError) as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.info("group still has a member: waiting to commit from outside", error=type(exc).__name__)
+            await asyncio.sleep(1.0)

@@ -6,6 +6,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from backbone import db
 from backbone.app import RUNTIME_MIGRATIONS
+from backbone.kafka import commit_from_outside
 
 
 async def _pool(infra, role: str) -> asyncpg.Pool:
@@ -99,6 +100,6 @@ async def start_group_at_end(infra, principal: str, group: str, topic: str) -> N
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         ends = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
-        await consumer.commit(ends)
+        await commit_from_outside(consumer, ends)
     finally:
         await consumer.stop()

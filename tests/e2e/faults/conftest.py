@@ -1,4 +1,4 @@
-"""The fault tests' system and load: one System for the folder, and `under_load(...)`, which runs a load
+"""The fault tests' system and load: one System per module, and `under_load(...)`, which runs a load
 of N clients through the journey, injects a fault while it runs, lets the system settle and counts
 the effects (tests/support/load.py, effects.py, faults.py)."""
 
@@ -24,9 +24,12 @@ SMTP_TIMEOUT_S = 2.0
 """Notifications' SMTP command time-out here, so a hanging server costs seconds, not the default 15."""
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def faulty(infra, tmp_path_factory) -> Iterator[System]:
-    """All six services, the SMTP server and the SMS gateway, shared by the fault tests of this folder."""
+    """All six services, the SMTP server and the SMS gateway, shared by the fault tests of a module.
+
+    Not one for the folder: the broker and PostgreSQL faults run last (`after_all`), and a folder's system
+    would keep running, consuming and publishing, through every test between them."""
     started = System.start(infra, tmp_path_factory.mktemp("faults"), from_end=BACKLOG_SKIPPED,
                            env={"notifications": {"NOTIFICATIONS_SMTP_TIMEOUT_S": str(SMTP_TIMEOUT_S)}})
     try:

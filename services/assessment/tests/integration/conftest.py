@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from backbone import auth, db, parts
 from backbone.app import RUNTIME_MIGRATIONS
+from backbone.kafka import commit_from_outside
 from contracts.topics import all_topics, event_topic
 from assessment.bootstrap import MIGRATIONS, build
 from assessment.config import AssessmentSettings
@@ -58,7 +59,7 @@ async def skip_backlog(infra) -> None:
         declared = next(t for t in all_topics() if t.name == topic)
         partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
         consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
+        await commit_from_outside(consumer, await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()
 
