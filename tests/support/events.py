@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from contracts.envelope import Envelope
+from contracts.errors import InvalidEnvelope
 from contracts.events.intake import ClientRegistered
 
 
@@ -21,3 +22,16 @@ def registered(client_id: uuid.UUID | None = None, *, correlation_id: uuid.UUID 
     fields.update(overrides)
     return Envelope.wrap(ClientRegistered(**fields), producer="intake", organisation="employment-region",
                          actor="officer-17", client_id=client_id, correlation_id=correlation_id or uuid.uuid4())
+
+
+def envelopes(values) -> list[Envelope]:
+    """The envelopes among records' bytes read from a topic, skipping what is not one: the topics are
+    shared by every test of a run, and the fault tests put poison (garbage bytes, broken JSON) on every
+    input topic, as a real sender's bug would."""
+    found = []
+    for raw in values:
+        try:
+            found.append(Envelope.from_bytes(raw or b""))
+        except InvalidEnvelope:
+            continue
+    return found

@@ -67,7 +67,9 @@ class ServiceContext:
 
 
 class RedriveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Strict: an operator's redrive names its dead letter exactly, as JSON numbers (`"0"` is refused)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     partition: int = Field(ge=0, le=10_000, description="The dead letter's partition on the dead-letter topic.")
     offset: int = Field(ge=0, description="The dead letter's offset.")

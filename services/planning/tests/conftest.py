@@ -25,6 +25,7 @@ from planning.config import PlanningSettings
 from services.planning.tests.events import completed
 from tests.support.events import registered
 from tests.support.processes import free_port
+from tests.support.events import envelopes
 
 
 CATCH_UP_S = 300
@@ -142,7 +143,7 @@ async def planning_events(infra) -> AsyncIterator[Callable[..., Awaitable[list[E
                     return mine
                 assert time.monotonic() < deadline, f"{len(mine)} of {n} planning events within {timeout} s"
                 for records in (await consumer.getmany(timeout_ms=300)).values():
-                    seen.extend(Envelope.from_bytes(r.value) for r in records)
+                    seen.extend(envelopes(r.value for r in records))
 
         yield wait
     finally:

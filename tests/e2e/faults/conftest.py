@@ -1,4 +1,4 @@
-"""The fault tests' system and load: one System per module, and `under_load(...)`, which runs a load
+"""The fault tests' system and load: one System for the package (again for the `after_all` test), and `under_load(...)`, which runs a load
 of N clients through the journey, injects a fault while it runs, lets the system settle and counts
 the effects (tests/support/load.py, effects.py, faults.py)."""
 
@@ -24,12 +24,14 @@ SMTP_TIMEOUT_S = 2.0
 """Notifications' SMTP command time-out here, so a hanging server costs seconds, not the default 15."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def faulty(infra, tmp_path_factory) -> Iterator[System]:
-    """All six services, the SMTP server and the SMS gateway, shared by the fault tests of a module.
+    """All six services, the SMTP server and the SMS gateway, shared by the fault tests of this package.
 
-    Not one for the folder: the broker and PostgreSQL faults run last (`after_all`), and a folder's system
-    would keep running, consuming and publishing, through every test between them."""
+    The folder is a package (`__init__.py`) so that this system stops when the package's other tests are
+    done: the broker and PostgreSQL faults run last (`after_all`) and get a system of their own then. In a
+    plain folder a package-scoped fixture lives to the end of the session, and this system would keep
+    consuming and publishing through every test in between."""
     started = System.start(infra, tmp_path_factory.mktemp("faults"), from_end=BACKLOG_SKIPPED,
                            env={"notifications": {"NOTIFICATIONS_SMTP_TIMEOUT_S": str(SMTP_TIMEOUT_S)}})
     try:

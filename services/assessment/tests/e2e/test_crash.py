@@ -16,6 +16,7 @@ from contracts.topics import all_topics, event_topic
 from services.assessment.tests.factories import new_client, registered
 from services.assessment.tests.integration.conftest import skip_backlog
 from tests.support.processes import ServiceProcess
+from tests.support.events import envelopes
 
 pytestmark = pytest.mark.e2e
 
@@ -47,8 +48,7 @@ async def opened_on_topic(infra, start: dict[TopicPartition, int], clients: set[
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500, max_records=2000)).values():
-                for record in records:
-                    envelope = Envelope.from_bytes(record.value)
+                for envelope in envelopes(r.value for r in records):
                     if envelope.type == "AssessmentCaseOpened" and envelope.client_id in clients:
                         found.append(envelope)
             if {e.client_id for e in found} == clients:

@@ -27,6 +27,7 @@ from guidance.bootstrap import build
 from guidance.config import GuidanceSettings
 from contracts.topics import all_topics
 from tests.support.processes import free_port
+from tests.support.events import envelopes
 
 
 def guidance_settings(infra, port: int) -> GuidanceSettings:
@@ -209,8 +210,7 @@ async def published(infra, client_ids: set[uuid.UUID], *, until: Callable[[list[
         while not until(found):
             assert time.monotonic() < deadline, f"guidance's events did not arrive in time: {[e.type for e in found]}"
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    env = Envelope.from_bytes(record.value)
+                for env in envelopes(r.value for r in records):
                     if env.client_id in client_ids:
                         found.append(env)
         return found

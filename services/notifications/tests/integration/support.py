@@ -26,6 +26,7 @@ from notifications.bootstrap import build
 from notifications.config import NotificationsSettings
 from tests.support.daytime import DaytimeClock  # noqa: F401 - the tests' clock, imported from here
 from tests.support.processes import free_port
+from tests.support.events import envelopes
 
 
 @asynccontextmanager
@@ -152,7 +153,7 @@ async def bus_tail(infra, topic: str) -> AsyncIterator[Callable]:
                 if any(predicate(e) for e in seen):
                     return seen
                 for records in (await consumer.getmany(timeout_ms=300)).values():
-                    seen.extend(Envelope.from_bytes(r.value) for r in records)
+                    seen.extend(envelopes(r.value for r in records))
             raise AssertionError(f"no matching event on {topic} within {timeout} s")
 
         yield until

@@ -17,6 +17,7 @@ from services.planning.tests.conftest import CATCH_UP_S, eventually
 from services.planning.tests.events import completed
 from tests.support.events import registered
 from tests.support.processes import ServiceProcess
+from tests.support.events import envelopes
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,7 @@ async def planning_on_the_bus(infra, clients: set[uuid.UUID]) -> list[Envelope]:
         found: list[Envelope] = []
         while [p for p in partitions if await consumer.position(p) < ends[p]]:
             for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
-                found += [e for e in (Envelope.from_bytes(r.value) for r in records) if e.client_id in clients]
+                found += [e for e in envelopes(r.value for r in records) if e.client_id in clients]
         return found
     finally:
         await consumer.stop()
