@@ -324,6 +324,13 @@ class TestEndAndHandoverEdges:
                 "field.ended_on")
         assert story.plan.status == "in_force"
 
+    def test_a_plan_may_end_on_a_day_before_today(self):
+        story = issued_story()
+
+        story.do("end", by=ORG, today=TODAY, ended_on=TODAY - DAY, reason=PlanEndReason.EMPLOYMENT)
+
+        assert (story.plan.status, story.plan.ended_on) == ("ended", TODAY - DAY)
+
     def test_a_plan_to_be_drawn_up_can_end(self):
         story = Story()
 
