@@ -213,3 +213,19 @@ def test_a_trail_longer_than_256_records_compares_numbers_by_value():
     assert verify(records, Head(int(str(last.seq)), copied(last.hash))) is None
     assert verify(records[:299], Head(int(str(last.seq)), copied(last.hash))) == Break(
         300, None, "missing: the trail ends at record 299 but 300 records were appended")
+
+
+@pytest.mark.parametrize("stored", [bytes(32), b"\xff" * 32], ids=["lowest", "highest"])
+def test_a_stored_hash_that_differs_either_way_is_found(stored):
+    records = chain(3)
+    records[1] = dataclasses.replace(records[1], hash=stored)
+
+    assert verify(records) == Break(2, records[1].entry.event_id, "altered: its fields do not match its hash")
+
+
+@pytest.mark.parametrize("recorded", [bytes(32), b"\xff" * 32], ids=["lowest", "highest"])
+def test_a_head_hash_that_differs_either_way_is_found(recorded):
+    records = chain(3)
+
+    assert verify(records, Head(3, recorded)) == Break(
+        3, records[2].entry.event_id, "its hash differs from the one the head recorded")
