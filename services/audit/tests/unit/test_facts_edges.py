@@ -259,10 +259,11 @@ class TestFigures:
                             fact("AssessmentStarted", client=c, **started),
                             fact("AssessmentStarted", client=c, started_on="2026-12-01")]
 
-        facts = (client("2026-03-01") + client("2026-03-09") + client("2026-03-10") + client(None)
-                 + client("2026-03-20", later_due=True))
+        # 3 before the due day, 1 on it, 2 after it (one of them before a later source's due day), 1 undated
+        facts = (client("2026-03-01") + client("2026-03-05") + client("2026-03-08") + client("2026-03-09")
+                 + client("2026-03-10") + client("2026-03-20", later_due=True) + client(None))
 
-        assert rows(facts, "on-time") == {"share of assessments on time": 40.0, "assessments on time": 2,
+        assert rows(facts, "on-time") == {"share of assessments on time": 57.1, "assessments on time": 4,
                                           "assessments late": 3}
 
     def test_an_assessment_due_in_another_half_year_is_not_counted(self, fact):
