@@ -46,7 +46,9 @@ from tests.support.route_tables import (
     token_issuer,
 )
 
-pytestmark = pytest.mark.integration
+# Opt-in (`make test-load`): on a fresh deployment its set-up, which waits for planning to open a plan for
+# every cell, once ran past the 300 s test timeout; until that wait is made cheaper it is not in make test.
+pytestmark = [pytest.mark.integration, pytest.mark.load]
 
 ROUTES = {
     "list": "GET /plans", "plan": "GET /plans/{plan_id}", "of-client": "GET /clients/{client_id}/plans",
