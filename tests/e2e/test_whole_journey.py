@@ -1,14 +1,15 @@
 """The whole journey, end to end, with every service as a running process on real Kafka and PostgreSQL: for each
 source and each responsible organisation (the employment region's jobseeker, Raseborg's refugee, Hanko's newcomer
-served by Raseborg by agreement, an Inkoo resident while Inkoo's agreement is pending and once it is in force),
+served by Raseborg by agreement, an Inkoo resident while Inkoo's agreement is pending and once it is in force, and
+a Raseborg resident who asked on the public form, found by Raseborg's officer by the reference the form gave),
 one client goes from registration through the interview (its invitation at the SMS gateway, or at the SMTP server
 for the client who gave no phone number, and the journey's e-mails, in the client's language), the assessment (LUVN's confirmation where R6 requires it), the
 plan, a referral under it, the completed course, a review, an extension and the plan's end, to erasure. Then:
 every step is in the shared audit trail in causal order within one correlation, the trail verifies, and nothing
 personal about the client is left readable in any service (the keys are shredded).
 
-One System for the module; the four scenarios of the pending agreement walk at once, then intake restarts with
-Inkoo's agreement in force (effective-dated data: `INTAKE_INGA_AGREEMENT_STATUS`, `_FROM`) for the fifth.
+One System for the module; the five scenarios of the pending agreement walk at once, then intake restarts with
+Inkoo's agreement in force (effective-dated data: `INTAKE_INGA_AGREEMENT_STATUS`, `_FROM`) for the sixth.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from deploy.config import REPO
 from notifications.domain import language as notification_language
 from notifications.domain.offices import office_of, service_points
 from notifications.domain.templates import languages_of, template
-from tests.support.journey import Api, Journey, Scenario, eventually, standard_scenarios, walk
+from tests.support.journey import (Api, Journey, Scenario, eventually, own_request_scenario, standard_scenarios,
+                                   walk)
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
 
-PENDING = standard_scenarios()
+PENDING = {**standard_scenarios(), "raseborg-own-request": own_request_scenario()}
 IN_FORCE = standard_scenarios(inga_in_force=True)
 SCENARIOS = {**PENDING, **IN_FORCE}
 INGA_IN_FORCE = {"INTAKE_INGA_AGREEMENT_STATUS": "in_force", "INTAKE_INGA_AGREEMENT_FROM": "2025-01-01"}
@@ -102,7 +104,7 @@ async def journeys(system: System) -> dict[str, tuple[Journey, Observed]]:
     try:
         walked = await asyncio.gather(*(walk(system, s, api=api, before_erasure=lambda j: observe(system, api, j, seen))
                                         for s in PENDING.values()))
-        lap("four journeys walked")
+        lap("five journeys walked")
         await system.settle(timeout=300)  # audit may still be reading what earlier tests published
         lap("settled")
         killed = system.kill("intake")  # a crash, not a shutdown: what intake committed must still be there
@@ -112,7 +114,7 @@ async def journeys(system: System) -> dict[str, tuple[Journey, Observed]]:
         lap("settled")
         walked += [await walk(system, s, api=api, before_erasure=lambda j: observe(system, api, j, seen))
                    for s in IN_FORCE.values() if s.name not in PENDING]
-        lap("the fifth journey walked")
+        lap("the sixth journey walked")
         await system.settle(timeout=120)
         lap("settled")
     finally:

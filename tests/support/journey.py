@@ -23,7 +23,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time as clock_time, timedelta
 from typing import Any, TypeVar
 
@@ -44,7 +44,8 @@ REGISTRATION_PATHS = {"employment_region_jobseeker": "/registrations/jobseeker",
                       "kela_notification": "/registrations/kela-notification",
                       "refugee_placement": "/registrations/refugee-placement",
                       "municipal_newcomer_notice": "/registrations/newcomer-notice",
-                      "authority_contact": "/registrations/authority-contact"}
+                      "authority_contact": "/registrations/authority-contact",
+                      "own_request": "/public/contact-requests"}
 
 
 class StepFailed(AssertionError):
@@ -57,7 +58,7 @@ class Scenario:
 
     name: str
     source: str
-    sender: str  # the organisation whose system sends the registration
+    sender: str  # the organisation whose system sends the registration ("public": the person, on the public form)
     responsible: str  # the organisation expected to be responsible (R5, agreements)
     facts: dict[str, Any]  # the source's own fields besides `source`, `home_municipality` and `person`
     person: Person
@@ -123,6 +124,16 @@ def standard_scenarios(*, inga_in_force: bool = False) -> dict[str, Scenario]:
             facts={"first_permit_date": permit, "benefit": "social_assistance", "non_temporary": True,
                    "decided_on": (today - timedelta(days=5)).isoformat()}))
     return {s.name: s for s in made}
+
+
+def own_request_scenario() -> Scenario:
+    """The person's own request (the public form, R2: asks for an assessment): a resident of Raseborg who reads
+    English and Finnish, interviewed remotely; Raseborg, their home municipality, is responsible. Not one of the load's scenarios: the
+    form is limited to a few requests a minute per address."""
+    permit = (today_in_finland() - timedelta(days=300)).isoformat()
+    return scenario("raseborg-own-request", source="own_request", sender="public", responsible="raseborg",
+                    home="raseborg", languages=("en", "fi"), luvn=False, place="remote",
+                    facts={"first_permit_date": permit, "asks_for_assessment": True})
 
 
 @dataclass
@@ -208,10 +219,33 @@ def _corr(s: Scenario) -> dict[str, str]:
 async def register(api: Api, j: Journey) -> uuid.UUID:
     """The sender's system registers the person; a retry with the same Idempotency-Key gets the first answer."""
     s = j.scenario
+    if s.source == "own_request":
+        return await ask_on_the_public_form(api, j)
     answer = await api.ok("POST", "intake", REGISTRATION_PATHS[s.source], s.sender, "system", json=s.registration(),
                           headers={"Idempotency-Key": s.idempotency_key, **_corr(s)})
     j.client_id = uuid.UUID(answer["client_id"])
     j.registration_event_ids = [uuid.UUID(e) for e in answer["event_ids"]]
+    j.steps.append("registered")
+    return j.client_id
+
+
+async def ask_on_the_public_form(api: Api, j: Journey) -> uuid.UUID:
+    """The person asks for an assessment on the public form (no credential) and is given a reference; the
+    responsible organisation's officer finds the client behind it in intake's worklist of contact requests.
+    The reference is the registration's correlation id: the journey's later steps carry it on."""
+    s = j.scenario
+    resp = await api.http.post(api.system.url("intake") + REGISTRATION_PATHS[s.source], json=s.registration(),
+                               headers={"Accept-Language": s.language})
+    if resp.status_code >= 500:
+        resp.raise_for_status()
+    if resp.status_code != 202:
+        raise StepFailed(f"public form: {resp.status_code} {resp.text}")
+    assert resp.json()["language"] == s.language, "the acknowledgement is in the person's language"
+    j.scenario = s = replace(s, correlation_id=uuid.UUID(resp.json()["reference"]))
+    [request] = await api.ok("GET", "intake", "/worklist/contact-requests", s.responsible,
+                             params={"reference": str(s.correlation_id)})
+    j.client_id = uuid.UUID(request["client_id"])
+    j.registration_event_ids = [uuid.UUID(request["event_id"])]
     j.steps.append("registered")
     return j.client_id
 

@@ -61,28 +61,28 @@ planning/service           other  403     403    403 403   403      403      403
 anonymous                  other  401     401    401 401   401      401      401      401 401       401  401   401      401      401 401   401
 """
 
-OPEN_ROUTES = ("list", "count", "duplicates", "w-claims", "w-handovers", "resolution", "reg-jobseeker", "reg-kela",
-               "reg-refugee", "reg-newcomer", "reg-authority", "public-form", "public-key")
+OPEN_ROUTES = ("list", "count", "duplicates", "w-claims", "w-handovers", "w-requests", "resolution", "reg-jobseeker",
+               "reg-kela", "reg-refugee", "reg-newcomer", "reg-authority", "public-form", "public-key")
 
 # Routes about no particular client: the worklists, duplicates, registrations, the public form and key.
 OPEN_TABLE = """
-caller                     list count duplicates w-claims w-handovers resolution reg-jobseeker reg-kela reg-refugee reg-newcomer reg-authority public-form public-key
-employment-region/officer  200  200   200        200      200         409        201           403      403         403          201           202         200
-employment-region/system   200  200   200        200      200         403        201           403      403         403          201           202         200
-raseborg/officer           200  200   200        200      200         409        403           403      201         201          201           202         200
-raseborg/system            200  200   200        200      200         403        403           403      201         201          201           202         200
-hango/officer              200  200   200        200      200         409        403           403      201         201          201           202         200
-hango/system               200  200   200        200      200         403        403           403      201         201          201           202         200
-inga/officer               200  200   200        200      200         409        403           403      201         201          201           202         200
-inga/system                200  200   200        200      200         403        403           403      201         201          201           202         200
-luvn/officer               200  200   200        200      200         409        403           403      403         403          201           202         200
-luvn/system                200  200   200        200      200         403        403           403      403         403          201           202         200
-kela/officer               200  200   200        200      200         409        403           201      403         403          201           202         200
-kela/system                200  200   200        200      200         403        403           201      403         403          201           202         200
-operator/operator          200  200   200        200      200         403        403           403      403         403          403           202         200
-notifications/service      403  403   403        403      403         403        403           403      403         403          403           202         200
-planning/service           403  403   403        403      403         403        403           403      403         403          403           202         200
-anonymous                  401  401   401        401      401         401        401           401      401         401          401           202         200
+caller                     list count duplicates w-claims w-handovers w-requests resolution reg-jobseeker reg-kela reg-refugee reg-newcomer reg-authority public-form public-key
+employment-region/officer  200  200   200        200      200         200         409        201           403      403         403          201           202         200
+employment-region/system   200  200   200        200      200         200         403        201           403      403         403          201           202         200
+raseborg/officer           200  200   200        200      200         200         409        403           403      201         201          201           202         200
+raseborg/system            200  200   200        200      200         200         403        403           403      201         201          201           202         200
+hango/officer              200  200   200        200      200         200         409        403           403      201         201          201           202         200
+hango/system               200  200   200        200      200         200         403        403           403      201         201          201           202         200
+inga/officer               200  200   200        200      200         200         409        403           403      201         201          201           202         200
+inga/system                200  200   200        200      200         200         403        403           403      201         201          201           202         200
+luvn/officer               200  200   200        200      200         200         409        403           403      403         403          201           202         200
+luvn/system                200  200   200        200      200         200         403        403           403      403         403          201           202         200
+kela/officer               200  200   200        200      200         200         409        403           201      403         403          201           202         200
+kela/system                200  200   200        200      200         200         403        403           201      403         403          201           202         200
+operator/operator          200  200   200        200      200         200         403        403           403      403         403          403           202         200
+notifications/service      403  403   403        403      403         403         403        403           403      403         403          403           202         200
+planning/service           403  403   403        403      403         403         403        403           403      403         403          403           202         200
+anonymous                  401  401   401        401      401         401         401        401           401      401         401          401           202         200
 """
 
 SERVED = {
@@ -98,6 +98,7 @@ SERVED = {
     "end": "POST /clients/{client_id}/relationship-end", "erase": "POST /clients/{client_id}/erasure",
     "contact": "GET /internal/clients/{client_id}/contact", "list": "GET /clients", "count": "GET /clients/count",
     "duplicates": "GET /duplicates", "w-claims": "GET /worklist/claims", "w-handovers": "GET /worklist/handovers",
+    "w-requests": "GET /worklist/contact-requests",
     "resolution": "POST /duplicates/resolution", "reg-jobseeker": "POST /registrations/jobseeker",
     "reg-kela": "POST /registrations/kela-notification", "reg-refugee": "POST /registrations/refugee-placement",
     "reg-newcomer": "POST /registrations/newcomer-notice", "reg-authority": "POST /registrations/authority-contact",
@@ -266,6 +267,7 @@ async def test_open_route(http, auth_of, caller, owns, route, expected):
     else:
         path = {"list": "/clients", "count": "/clients/count", "duplicates": "/duplicates",
                 "w-claims": "/worklist/claims", "w-handovers": "/worklist/handovers",
+                "w-requests": "/worklist/contact-requests",
                 "public-key": "/ingress/public-key"}[route]
         response = await http.get(path, headers=headers)
 

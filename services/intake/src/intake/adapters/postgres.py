@@ -142,6 +142,29 @@ class PostgresClients:
                  AND ($1::text IS NULL OR previous_organisation = $1 OR responsible_organisation = $1)
                ORDER BY recorded_at DESC, event_id LIMIT 1000""", organisation, since)
 
+    async def contact_requests(self, organisation: str | None, since: datetime, reference: UUID | None
+                               ) -> list[asyncpg.Record]:
+        """The public form's requests (registrations of source `own_request`) since `since`, newest first, of
+        the clients the organisation is responsible for today (all of them for None): a request of a client
+        merged into another is shown under the surviving client; an erased client's are gone."""
+        return await self.conn.fetch(
+            """WITH requests AS (
+                   SELECT e.event_id, e.client_id, e.recorded_at, convert_from(e.envelope, 'UTF8')::jsonb AS envelope
+                   FROM event_store e
+                   WHERE e.type IN ('ClientRegistered', 'ClientSourceAdded') AND e.recorded_at >= $2)
+               SELECT (r.envelope ->> 'correlation_id')::uuid AS reference, r.event_id,
+                      COALESCE(s.client_id, c.client_id) AS client_id,
+                      COALESCE(s.responsible_organisation, c.responsible_organisation) AS responsible_organisation,
+                      r.recorded_at AS received_at
+               FROM requests r
+               JOIN clients c ON c.client_id = r.client_id
+               LEFT JOIN clients s ON s.client_id = c.merged_into
+               WHERE r.envelope -> 'payload' ->> 'source' = 'own_request'
+                 AND NOT COALESCE(s.erased, c.erased)
+                 AND ($1::text IS NULL OR COALESCE(s.responsible_organisation, c.responsible_organisation) = $1)
+                 AND ($3::uuid IS NULL OR r.envelope ->> 'correlation_id' = $3::text)
+               ORDER BY r.recorded_at DESC, r.event_id LIMIT 1000""", organisation, since, reference)
+
     async def events(self, client_id: UUID) -> list[eventstore.StoredEvent]:
         return await eventstore.read_stream(self.conn, client_id)
 

@@ -128,6 +128,16 @@ class HandoverOut(BaseModel):
     recorded_at: datetime
 
 
+class ContactRequestOut(BaseModel):
+    """A request the person made on the public form, found by the reference they were given."""
+
+    reference: UUID = Field(description="The reference the form answered with (the registration's correlation id).")
+    event_id: UUID = Field(description="The registration (ClientRegistered or ClientSourceAdded) it made.")
+    client_id: UUID
+    responsible_organisation: str
+    received_at: datetime
+
+
 class ProposedChangeOut(BaseModel):
     """Personal data another sender gave for the person, differing from the record; personal data."""
 

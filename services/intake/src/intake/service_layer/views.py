@@ -89,6 +89,12 @@ async def handovers(uow: PostgresUnitOfWork, organisation: str | None, since: da
         return [dict(r) for r in await uow.clients.handovers(organisation, since)]
 
 
+async def contact_requests(uow: PostgresUnitOfWork, organisation: str | None, since: datetime,
+                           reference: UUID | None = None) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(r) for r in await uow.clients.contact_requests(organisation, since, reference)]
+
+
 async def access_log(uow: PostgresUnitOfWork, client_id: UUID) -> list[dict[str, Any]]:
     async with uow:
         return [dict(r) for r in await uow.vault.access_log(client_id)]
