@@ -22,6 +22,29 @@ def test_every_template_exists_in_swedish_finnish_and_english():
         assert set(REQUIRED_LANGUAGES) <= languages_of(code), code
 
 
+def test_every_template_speaks_all_twelve_programme_languages():
+    """The programme's people speak these twelve languages: no client of theirs gets a fallback."""
+    for code, versions in catalogue().items():
+        assert set(versions) == {lang.value for lang in Language}, (code, {lang.value for lang in Language} ^ set(versions))
+    assert {t.template for t in TRIGGERS} <= set(catalogue())
+
+
+def test_every_language_version_has_the_same_placeholders_and_phrases_as_the_english_one():
+    """A translation may word things its own way, but must say the same things: every value the English version
+    shows (time, place, interpreter, how to cancel, the office), and a phrase for every code."""
+    import re
+
+    def shown(text: str | None) -> set[str]:
+        return set(re.findall(r"\$\{(\w+)\}", text or ""))
+
+    for code, versions in catalogue().items():
+        english = versions["en"]
+        for lang_code, t in versions.items():
+            for part in ("subject", "text", "sms"):
+                assert shown(getattr(t, part)) == shown(getattr(english, part)), (code, lang_code, part)
+            assert set(t.phrases) == set(english.phrases), (code, lang_code)
+
+
 def test_every_template_renders_in_every_language_it_has_with_no_placeholder_left():
     for code, versions in catalogue().items():
         for lang_code, t in versions.items():
@@ -48,30 +71,30 @@ def test_the_client_s_first_language_wins_when_the_template_has_it():
 
 
 def test_then_the_next_preferred_language():
-    choice = language.choose(["th", "ru"], "raseborg", languages_of("welcome"))
+    choice = language.choose(["so", "ru"], "raseborg", languages_of("welcome"))
     assert (choice.language, choice.fell_back) == ("ru", True)
 
 
 def test_then_the_municipality_s_language_swedish_or_finnish():
-    assert language.choose(["th"], "raseborg", languages_of("plan_issued")).language == "sv"
-    assert language.choose(["th"], "inga", languages_of("plan_issued")).language == "sv"
-    assert language.choose(["th"], "hango", languages_of("plan_issued")).language == "fi"
+    assert language.choose(["so"], "raseborg", languages_of("plan_issued")).language == "sv"
+    assert language.choose(["so"], "inga", languages_of("plan_issued")).language == "sv"
+    assert language.choose(["so"], "hango", languages_of("plan_issued")).language == "fi"
 
 
 def test_then_english_when_the_municipality_s_language_is_missing():
     assert language.choose(["th"], "hango", {"en", "sv"}).language == "en"
 
 
-def test_every_other_programme_language_falls_back_visibly():
-    """A client whose only language has no template gets the municipality's language, and the choice
-    says it is a fallback."""
+def test_every_other_language_falls_back_visibly():
+    """A client whose only language has no version of the template gets the municipality's language, and the
+    choice says it is a fallback: for each template, a language it lacks (Somali, Farsi, Turkish)."""
     for code, versions in catalogue().items():
-        for lang_code in (lang.value for lang in Language):
+        for lang_code in ("so", "fa", "tr"):
+            assert lang_code not in versions, code
             choice = language.choose([lang_code], "hango", versions)
-            if lang_code in versions:
-                assert (choice.language, choice.fell_back) == (lang_code, False)
-            else:
-                assert (choice.language, choice.fell_back) == ("fi", True), (code, lang_code)
+            assert (choice.language, choice.fell_back) == ("fi", True), (code, lang_code)
+        for lang_code in versions:
+            assert (language.choose([lang_code], "hango", versions).fell_back) is False, (code, lang_code)
 
 
 def test_nothing_at_all_is_refused():
