@@ -17,8 +17,11 @@ from fpdf import FPDF
 
 from guide import i18n
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
-"""Debian's fonts-dejavu-core (installed with chromium by deploy/chromium.py): Latin, Cyrillic and Arabic."""
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
+"""Debian's fonts-dejavu-core (installed with chromium by deploy/chromium.py): Latin, Cyrillic and Arabic; and
+fonts-noto-core (installed by deploy for notifications' letters) for Thai, which DejaVu lacks."""
+FONT_PACKAGES = {"DejaVuSans.ttf": "fonts-dejavu-core", "DejaVuSans-Bold.ttf": "fonts-dejavu-core",
+                 "NotoSansThai-Regular.ttf": "fonts-noto-core", "NotoSansThai-Bold.ttf": "fonts-noto-core"}
 A4 = (210.0, 297.0)  # mm
 
 
@@ -55,7 +58,7 @@ def svg(languages: Sequence[str], base_url: str) -> bytes:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{height}mm" '
              f'viewBox="0 0 {width} {height}" lang="{languages[0] if single else "mul"}">',
              f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-             '<g font-family="DejaVu Sans, Noto Sans, Arial, sans-serif" fill="#0b2f52">']
+             '<g font-family="DejaVu Sans, Noto Sans, Noto Sans Thai, Arial, sans-serif" fill="#0b2f52">']
     y = 28.0
     title_size, lead_size = (14.0, 7.5) if single else (7.5, 4.6)
     for language in languages:
@@ -95,7 +98,7 @@ def _font_file(name: str) -> Path:
         if (folder / name).exists():
             return folder / name
     raise FileNotFoundError(f"{name} not found in {', '.join(map(str, FONT_DIRS))}: install the Debian package "
-                            "fonts-dejavu-core")
+                            f"{FONT_PACKAGES[name]}")
 
 
 def pdf(languages: Sequence[str], base_url: str) -> bytes:
@@ -107,6 +110,9 @@ def pdf(languages: Sequence[str], base_url: str) -> bytes:
     doc.set_creator("guide.flyer")
     doc.add_font("DejaVu", "", str(_font_file("DejaVuSans.ttf")))
     doc.add_font("DejaVu", "B", str(_font_file("DejaVuSans-Bold.ttf")))
+    doc.add_font("NotoSansThai", "", str(_font_file("NotoSansThai-Regular.ttf")))
+    doc.add_font("NotoSansThai", "B", str(_font_file("NotoSansThai-Bold.ttf")))
+    doc.set_fallback_fonts(["NotoSansThai"])  # glyphs DejaVu lacks (Thai) come from Noto Sans Thai
     doc.set_auto_page_break(False)
     doc.add_page()
     doc.set_margins(18, 18, 18)

@@ -1,10 +1,9 @@
 """The guide's languages and its gettext catalogues (Babel), compiled from the .po files at import.
 
 - complete: every page (sv, fi, en);
-- partial: at least the pages in `REQUIRED_PAGES` (ru, et, ar, uk); any other page is shown in English
-  with a visible notice in the reader's language;
-- fallback: the region's other client languages (ku, th, tl, de, pl) have only a notice in their own
-  language, and the page is shown in the language of `FALLBACK`.
+- partial: at least the pages in `REQUIRED_PAGES` and each page's frame (ru, et, ar, uk, ku in Kurmanji, th,
+  tl, de, pl); any other page is shown in English with a visible notice in the reader's language.
+Every one of the programme's twelve languages is at least partial: no reader gets only a notice.
 Only .po files are kept in git; the .mo form is made in memory here.
 """
 
@@ -23,12 +22,9 @@ LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "guide"
 
 COMPLETE = ("sv", "fi", "en")
-PARTIAL = ("ru", "et", "ar", "uk")
+PARTIAL = ("ru", "et", "ar", "uk", "ku", "th", "tl", "de", "pl")
 PAGE_LANGUAGES = COMPLETE + PARTIAL
-FALLBACK: dict[str, str] = {"ku": "ar", "th": "en", "tl": "en", "de": "en", "pl": "en"}
-"""A fallback language and where its reader is sent. Kurdish goes to Arabic (many of the region's Kurdish
-speakers went to school in Arabic); the others to English. The notice names it and the switcher offers all."""
-LANGUAGES = PAGE_LANGUAGES + tuple(FALLBACK)
+LANGUAGES = PAGE_LANGUAGES
 RTL = frozenset({"ar"})
 ENDONYMS: dict[str, str] = {
     "sv": "svenska", "fi": "suomi", "en": "English", "ru": "русский", "et": "eesti", "ar": "العربية",
@@ -87,11 +83,8 @@ class Translator:
 
 
 def page_language(requested: str, page: str) -> str:
-    """The language a page is shown in for a reader who asked for `requested`."""
-    if has_page(requested, page):
-        return requested
-    target = FALLBACK.get(requested, "en")
-    return target if has_page(target, page) else "en"
+    """The language a page is shown in for a reader who asked for `requested`: theirs, else English."""
+    return requested if has_page(requested, page) else "en"
 
 
 def first_choice(accept_language: str | None) -> str:

@@ -70,13 +70,29 @@ def test_a_partial_language_has_the_frame_and_the_required_pages_in_full(languag
     assert all(i18n.has_page(language, page) for page in i18n.REQUIRED_PAGES)
 
 
-@pytest.mark.parametrize("language", list(i18n.FALLBACK))
-def test_a_fallback_language_has_its_notice_in_its_own_words(language):
+def test_every_one_of_the_programmes_twelve_languages_has_pages_of_its_own():
+    """No reader of the programme's languages gets only a notice: each is complete or partial."""
+    from contracts.vocabulary import Language
+
+    assert set(i18n.PAGE_LANGUAGES) == {lang.value for lang in Language} == set(i18n.LANGUAGES)
+    assert not set(i18n.COMPLETE) & set(i18n.PARTIAL)
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.PAGE_LANGUAGES if lang != "en"])
+def test_each_languages_fallback_notice_is_in_its_own_words(language):
     own = i18n.messages(language)
 
-    assert set(own) == {"fallback.notice"}
     assert own["fallback.notice"] != i18n.messages("en")["fallback.notice"]
     assert PLACEHOLDER.findall(own["fallback.notice"]) == ["language"]
+
+
+@pytest.mark.parametrize("language", i18n.PARTIAL)
+def test_a_partial_languages_pages_are_not_english_left_untranslated(language):
+    """A translation may keep names and examples, but not whole English sentences."""
+    english, own = i18n.messages("en"), i18n.messages(language)
+    same = [k for k in own if own[k] == english[k] and len(english[k].split()) > 3]
+
+    assert same == []
 
 
 def test_the_catalogues_are_kept_as_po_files_only():

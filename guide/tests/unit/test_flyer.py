@@ -33,11 +33,18 @@ def test_the_pdf_flyer_of_a_language_leads_to_the_guide_in_that_language(languag
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4
 
 
-@pytest.mark.parametrize("language", ["sv", "fi", "ru", "uk"])
+@pytest.mark.parametrize("language", ["sv", "fi", "ru", "uk", "th", "ku", "de", "pl"])
 def test_the_pdf_flyer_says_what_it_is_in_its_language(language):
     text = PdfReader(io.BytesIO(flyer.pdf([language], BASE))).pages[0].extract_text()
 
     assert i18n.Translator(language)("flyer.title") in text
+
+
+def test_the_thai_flyer_is_set_in_a_font_that_has_thai_letters():
+    page = PdfReader(io.BytesIO(flyer.pdf(["th"], BASE))).pages[0]
+    fonts = {f.get_object()["/BaseFont"].split("+")[-1] for f in page["/Resources"]["/Font"].values()}
+
+    assert {"NotoSansThai", "NotoSansThaiBold"} <= fonts, fonts
 
 
 def test_the_multilingual_flyer_leads_to_the_guides_start_which_picks_the_phones_language():

@@ -58,15 +58,6 @@ async def test_a_page_a_partial_language_lacks_is_shown_in_english_with_a_notice
     assert notice[3] == i18n.Translator(language)("fallback.notice", language="English")
 
 
-@pytest.mark.parametrize(("language", "shown"), [(lang, target) for lang, target in i18n.FALLBACK.items()])
-async def test_the_regions_other_languages_fall_back_visibly(guide, language, shown):
-    response = await guide.get(f"/guide/{language}/")
-
-    assert html_lang(response.text) == (shown, i18n.direction(shown))
-    assert f'<p class="notice" lang="{language}" dir="ltr">' in response.text
-    assert i18n.ENDONYMS[shown] in i18n.Translator(language)("fallback.notice", language=i18n.ENDONYMS[shown])
-
-
 @pytest.mark.parametrize(("header", "language"), [
     ("ar,en;q=0.8", "ar"), ("sv-FI,fi;q=0.9", "sv"), ("so,fi;q=0.5", "fi"), ("en;q=0.2,uk;q=0.9", "uk"),
     ("de-DE", "de"), ("ckb", "ku"), ("so", "en"), ("", "en"), ("fi;q=oops,ru", "ru"),
