@@ -199,10 +199,12 @@ async def cut_after_send(how: str, infra, store: Store, producer, topic: str, id
         else:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            # Its session outlives it, waiting on the lock: end it, as PostgreSQL does when it notices.
+            # Its session outlives it, its cursor update (if it got that far) waiting on the lock: end it, as
+            # PostgreSQL does when it notices, once an update already on its way has surely arrived.
+            await asyncio.sleep(1.0)
             await store.pool.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
-                "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE event_store_cursor%'", store.name)
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND state = 'active' "
+                "AND query LIKE 'UPDATE event_store_cursor%' AND pid <> pg_backend_pid()", store.name)
         assert await cursor(store) == before < last  # the cut came after the send, before the cursor moved
 
 
