@@ -14,7 +14,9 @@ takes the event ids it finds there (the `event_id` header, matched against the s
 cursor: records of other stores or of earlier runs match nothing) as published. It moves the cursor
 over them and sends only the rest. "Where they can begin" is kept beside the cursor, per partition
 (`published_offsets`, moved with the cursor from the offsets Kafka acknowledged; after a catch-up,
-the end offsets it read to), so a catch-up reads just what was written after the last cursor move.
+the end offsets it read to), so a catch-up reads just what was written after the last cursor move:
+a batch or so of its own, unless something else writes the topic too (tests and benchmarks on a
+shared deployment), when it reads all of that once (it times out only when nothing comes).
 A partition added since is read from its beginning; a store whose offsets are not known yet (an
 older relay published it) is read one batch back per partition. The relay never takes an event as
 published without having read it on the topic: what it cannot see (deleted by retention, or beyond
@@ -53,7 +55,8 @@ class Relay:
                  kafka: Mapping[str, Any], batch_size: int = 1000, idle_sleep: float = 0.02,
                  catch_up_timeout: float = 60.0) -> None:
         """`kafka`: the aiokafka connection arguments of the service's principal (backbone.kafka), which
-        reads its own topic back to catch up."""
+        reads its own topic back to catch up; a catch-up that reads nothing for `catch_up_timeout`
+        seconds fails (and is retried)."""
         self.pool, self.producer, self.service, self.topic = pool, producer, service, topic
         self.kafka, self.batch_size, self.idle_sleep = dict(kafka), batch_size, idle_sleep
         self.catch_up_timeout = catch_up_timeout
@@ -197,11 +200,14 @@ class Relay:
         consumer.assign(sorted(todo))
         for tp in todo:
             consumer.seek(tp, start[tp])
-        deadline = asyncio.get_running_loop().time() + self.catch_up_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.catch_up_timeout  # without progress: a long read goes on while it reads
         while todo:
-            if asyncio.get_running_loop().time() > deadline:
-                raise asyncio.TimeoutError(f"relay catch-up: {self.topic} not read to its end offsets in time")
+            if loop.time() > deadline:
+                raise asyncio.TimeoutError(f"relay catch-up: nothing read from {self.topic} for a while")
             batches = await consumer.getmany(*todo, timeout_ms=500)
+            if batches:
+                deadline = loop.time() + self.catch_up_timeout
             for tp, records in batches.items():
                 for record in records:
                     event_id = _event_id(record.headers) if record.offset < end[tp] else None
