@@ -293,7 +293,7 @@ async def bench_latency(target: Target, sizes: Sizes) -> LatencyResult:
     failed = True
     try:
         await db.migrate(pool, RUNTIME_MIGRATIONS, prefix="backbone/")  # what the intake service does at start
-        relay = Relay(pool, kafka, service=SERVICE, topic=TOPIC)
+        relay = Relay(pool, kafka, service=SERVICE, topic=TOPIC, kafka=target.kafka(SERVICE))
         relay_task = asyncio.create_task(relay.run())
         left = await _until(lambda: _unpublished(pool), sizes.drain_timeout)
         if left:

@@ -41,9 +41,10 @@ from deploy.provision import admin_client
 pytestmark = pytest.mark.integration
 
 # Columns: the principals. W: writes (and describes) the topic; R: reads (and describes) it; RW: both.
-# "." : nothing. Services read their own dead-letter topic to redrive (backbone.redrive) and intake reads
-# its own event topic back after a restore (docs/restore.md); audit reads every event and dead-letter
-# topic into the trail; operators read everything and write nothing.
+# "." : nothing. Services read their own dead-letter topic to redrive (backbone.redrive) and their own event
+# topic back: the relay, to learn what reached it before a crash (backbone.relay), and intake after a restore
+# (docs/restore.md); audit reads every event and dead-letter topic into the trail; operators read everything
+# and write nothing.
 PRINCIPALS = {"int": "intake", "ass": "assessment", "pla": "planning", "gui": "guidance", "not": "notifications",
               "aud": "audit", "emp": "employment-region", "ras": "raseborg", "han": "hango", "ing": "inga",
               "luv": "luvn", "kel": "kela", "op": "operator"}
@@ -51,10 +52,10 @@ PRINCIPALS = {"int": "intake", "ass": "assessment", "pla": "planning", "gui": "g
 TABLE = """
 topic                          int ass pla gui not aud emp ras han ing luv kel op
 integration.intake.v1          RW  R   R   R   R   R   .   .   .   .   .   .   R
-integration.assessment.v1      .   W   R   .   R   R   .   .   .   .   .   .   R
-integration.planning.v1        .   .   W   R   R   R   .   .   .   .   .   .   R
-integration.guidance.v1        .   .   R   W   R   R   .   .   .   .   .   .   R
-integration.notifications.v1   .   .   .   .   W   R   .   .   .   .   .   .   R
+integration.assessment.v1      .   RW  R   .   R   R   .   .   .   .   .   .   R
+integration.planning.v1        .   .   RW  R   R   R   .   .   .   .   .   .   R
+integration.guidance.v1        .   .   R   RW  R   R   .   .   .   .   .   .   R
+integration.notifications.v1   .   .   .   .   RW  R   .   .   .   .   .   .   R
 ingress.employment-region.v1   R   .   .   .   .   .   W   .   .   .   .   .   R
 ingress.raseborg.v1            R   .   .   .   .   .   .   W   .   .   .   .   R
 ingress.hango.v1               R   .   .   .   .   .   .   .   W   .   .   .   R

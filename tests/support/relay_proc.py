@@ -16,12 +16,12 @@ from backbone.relay import Relay
 
 async def main(service: str, dsn: str, bootstrap: str, user: str, password: str, topic: str) -> None:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, security_protocol="SASL_PLAINTEXT",
-                                sasl_mechanism="SCRAM-SHA-512", sasl_plain_username=user,
-                                sasl_plain_password=password, enable_idempotence=True, acks="all")
+    kafka = {"bootstrap_servers": bootstrap, "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+             "sasl_plain_username": user, "sasl_plain_password": password}
+    producer = AIOKafkaProducer(**kafka, enable_idempotence=True, acks="all")
     await producer.start()
     print("relay running", flush=True)
-    await Relay(pool, producer, service=service, topic=topic, batch_size=200).run()
+    await Relay(pool, producer, service=service, topic=topic, kafka=kafka, batch_size=200).run()
 
 
 if __name__ == "__main__":

@@ -88,10 +88,18 @@ def _redriver(service: str) -> tuple[str, ...]:
     return (service,)
 
 
+def _event_readers(service: str) -> tuple[str, ...]:
+    """Its consumers, and the service itself: its relay reads its own event topic back (assigned
+    partitions, no group) to learn what reached it before a crash, so as not to send it twice
+    (backbone.relay)."""
+    readers = _readers(event_topic(service))
+    return readers if service in readers else readers + (service,)
+
+
 def all_topics() -> tuple[Topic, ...]:
     """Every topic the system uses; the message key on each is the client id."""
     topics = [
-        Topic(event_topic(s), "event", s, _readers(event_topic(s)), 3, _retained("event", s))
+        Topic(event_topic(s), "event", s, _event_readers(s), 3, _retained("event", s))
         for s in PRODUCING_SERVICES
     ]
     topics += [

@@ -3,7 +3,16 @@
 import pytest
 from confluent_kafka.admin import AclOperation, ResourceType
 
-from contracts.topics import CONSUMES, ORGANISATIONS, SERVICES, all_topics, dead_letter_topic, ingress_topic
+from contracts.topics import (
+    CONSUMES,
+    ORGANISATIONS,
+    PRODUCING_SERVICES,
+    SERVICES,
+    all_topics,
+    dead_letter_topic,
+    event_topic,
+    ingress_topic,
+)
 from deploy.provision import desired_acls
 
 pytestmark = pytest.mark.unit
@@ -28,9 +37,11 @@ def test_each_organisation_writes_only_its_own_ingress_topic():
         assert _grants(org, AclOperation.WRITE) == {ingress_topic(org)}
 
 
-def test_a_service_reads_exactly_the_topics_it_consumes_and_its_own_dead_letters():
-    for svc in SERVICES:  # its own dead letters: to redrive one after a fix (backbone.redrive)
-        assert _grants(svc, AclOperation.READ) == set(CONSUMES[svc]) | {dead_letter_topic(svc)}
+def test_a_service_reads_exactly_the_topics_it_consumes_its_own_dead_letters_and_its_own_events():
+    for svc in SERVICES:  # its own dead letters: to redrive one after a fix (backbone.redrive); its own event
+        # topic: its relay reads back what reached it before a crash (backbone.relay)
+        own = {event_topic(svc)} if svc in PRODUCING_SERVICES else set()
+        assert _grants(svc, AclOperation.READ) == set(CONSUMES[svc]) | {dead_letter_topic(svc)} | own
 
 
 def test_every_consumed_topic_is_declared_and_every_event_topic_has_a_consumer():

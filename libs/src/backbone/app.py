@@ -209,7 +209,8 @@ async def _start_background(ctx: ServiceContext) -> None:
     ctx.producer = AIOKafkaProducer(**aiokafka_kwargs(s), enable_idempotence=True, acks="all", linger_ms=2)
     await ctx.producer.start()
     if s.service_name in PRODUCING_SERVICES:
-        relay = ctx.relay = Relay(ctx.pool, ctx.producer, service=s.service_name, topic=event_topic(s.service_name))
+        relay = ctx.relay = Relay(ctx.pool, ctx.producer, service=s.service_name, topic=event_topic(s.service_name),
+                                  kafka=aiokafka_kwargs(s))
         supervise(ctx, relay.run, "relay")
     attach_consumers(ctx)
     for consumer in ctx.consumers:

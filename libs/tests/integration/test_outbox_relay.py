@@ -85,7 +85,8 @@ async def test_eight_concurrent_writers_over_ten_thousand_events_lose_and_reorde
         infra, intake_pool, producer_for, unique):
     clients = [uuid.uuid4() for _ in range(200)]
     start = await end_offsets(infra, "audit", TOPIC)
-    relay = Relay(intake_pool, await producer_for("intake"), service="intake", topic=TOPIC)
+    relay = Relay(intake_pool, await producer_for("intake"), service="intake", topic=TOPIC,
+                  kafka=infra.kafka_kwargs("intake"))
     relay_task = asyncio.create_task(relay.run())
     try:
         committed = await _write(intake_pool, clients, total=10_000, writers=8)

@@ -75,7 +75,7 @@ async def test_a_message_kafka_refuses_is_parked_with_an_alert_and_the_relay_goe
             async with conn.transaction():
                 await _store_raw(conn, big, raw)
                 await eventstore.append(conn, uuid.uuid4(), 0, [after])
-            relay = Relay(intake_pool, producer, service="intake", topic=TOPIC)
+            relay = Relay(intake_pool, producer, service="intake", topic=TOPIC, kafka=infra.kafka_kwargs("intake"))
             for _ in range(50):
                 await relay.step(conn)
                 if await conn.fetchval("SELECT count(*) FROM event_store e JOIN event_store_cursor c "
