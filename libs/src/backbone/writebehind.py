@@ -31,18 +31,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
 
 _DEFERRABLE = re.compile(r"^\s*INSERT\b", re.IGNORECASE)
-_ONE_ROW = re.compile(r"""^\s*INSERT\s+INTO\s+(?P<table>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<columns>\([A-Za-z0-9_,\s"]*\))?\s*
+_ONE_ROW = re.compile(r"""^\s*INSERT\s+INTO\s+(?P<table>[A-Za-z_][A-Za-z0-9_.]*)
+                         \s*(?P<columns>\([A-Za-z0-9_,\s"]*\))?\s*
                          VALUES\s*\((?P<values>[^()';]*)\)
                          \s*(?P<tail>ON\s+CONFLICT\s*(?:\([A-Za-z0-9_,\s"]*\))?\s*DO\s+NOTHING)?\s*$""",
                       re.IGNORECASE | re.VERBOSE)
-_VALUE = re.compile(r"^\s*(?:\$(?P<n>[1-9][0-9]*)(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ]*(?:\[\])?)?|NULL|DEFAULT|TRUE|FALSE"
-                    r"|-?[0-9]+)\s*$", re.IGNORECASE)
+_VALUE = re.compile(r"^\s*(?:\$(?P<n>[1-9][0-9]*)(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ]*(?:\[\])?)?"
+                    r"|NULL|DEFAULT|TRUE|FALSE|-?[0-9]+)\s*$", re.IGNORECASE)
 _PARAM = re.compile(r"\$([1-9][0-9]*)")
 _MAX_PARAMS = 32767  # of one statement (the protocol's limit)
 ROWS_AT_ONCE = (100, 10)
@@ -81,6 +83,12 @@ WHERE checked.ok
 ORDER BY x.ord
 RETURNING version
 """
+
+
+@lru_cache(maxsize=1024)
+def _may_hold_back(query: str) -> bool:
+    """An INSERT that takes no lock and does not touch the event store (asked once per query text)."""
+    return bool(_DEFERRABLE.match(query)) and "pg_advisory" not in query.lower() and not _names_store(query)
 
 
 def _names_store(query: str) -> bool:
@@ -179,8 +187,7 @@ class WriteBehind:
     # -- what handlers call --------------------------------------------------------------------------
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> Any:
-        if args and timeout is None and _DEFERRABLE.match(query) and "pg_advisory" not in query.lower() \
-                and not _names_store(query):
+        if args and timeout is None and _may_hold_back(query):
             self._writes.append((query, args))
             return PendingStatus(self)
         await self.flush(appends=_names_store(query) or not args)
