@@ -10,8 +10,8 @@ handler a `WriteBehind` around its transaction's connection instead of the conne
   in order, each run of the same statement as one pipelined `executemany` (one round trip). A run of
   a plain `INSERT INTO t (...) VALUES ($1, ...)` (optionally `ON CONFLICT DO NOTHING`; only
   parameters, casts and constants in the VALUES) is sent as statements of many rows each, in the
-  same order, when the table has nothing that sees a statement rather than a row: no statement-level
-  trigger, no rule, no foreign key to itself (`RowsAtOnce`, asked of the catalogue once per table).
+  same order, when the table has nothing that sees a statement rather than a row: no trigger of its
+  own, no rule, no foreign key to itself (`RowsAtOnce`, asked of the catalogue once per table).
 - `backbone.eventstore.append` checks the sizes at once but queues the rows; every append of the
   batch is written by one statement at the end (the client locks in sorted order, each stream's
   version checked, the rows inserted in append order), or earlier when a statement that names
@@ -50,11 +50,11 @@ _MAX_PARAMS = 32767  # of one statement (the protocol's limit)
 ROWS_AT_ONCE = (100, 10)
 """Rows per statement of a run of one-row INSERTs; what is left over goes one row at a time. Few sizes,
 so that each is a statement prepared once per connection."""
-# Whether a table's INSERT of many rows does exactly what as many INSERTs of one row would: nothing
-# that runs per statement (a statement-level trigger, a rule), no foreign key that one of the rows
-# could satisfy for an earlier one (checked at the end of each statement).
+# Whether a table's INSERT of many rows does exactly what as many INSERTs of one row would: no trigger
+# of its own (a statement-level one fires once, an AFTER ROW one sees the later rows too), no rule, no
+# foreign key that one of the rows could satisfy for an earlier one (checked at the end of a statement).
 _ROW_BY_ROW_SAME = """
-SELECT NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgtype & 1 = 0)
+SELECT NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
    AND NOT EXISTS (SELECT FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
    AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.contype = 'f' AND k.conrelid = c.oid AND k.confrelid = c.oid)
    AND c.relkind = 'r'

@@ -220,3 +220,23 @@ async def test_a_row_whose_foreign_key_to_its_own_table_only_a_later_row_satisfi
         await _inbox(assessment_pool, f"tree-{unique}", handle).try_once(_records(envelopes))
 
     assert await assessment_pool.fetchval(f"SELECT count(*) FROM {table}") == 0
+
+
+async def test_an_after_row_trigger_sees_only_the_rows_before_its_own_as_one_by_one(assessment_pool, unique):
+    table = f"after_{unique}"
+    await assessment_pool.execute(f"""
+        CREATE TABLE {table} (event_id uuid PRIMARY KEY, seen bigint);
+        CREATE FUNCTION {table}_seen() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN UPDATE {table} SET seen = (SELECT count(*) FROM {table}) WHERE event_id = NEW.event_id;
+               RETURN NULL; END $$;
+        CREATE TRIGGER {table}_seen AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_seen();
+    """)
+    envelopes = [registered() for _ in range(20)]
+
+    async def handle(conn, envelope, _event) -> None:
+        await conn.execute(f"INSERT INTO {table} (event_id) VALUES ($1)", envelope.event_id)
+
+    await _inbox(assessment_pool, f"after-{unique}", handle).try_once(_records(envelopes))
+
+    seen = {r["event_id"]: r["seen"] for r in await assessment_pool.fetch(f"SELECT event_id, seen FROM {table}")}
+    assert [seen[e.event_id] for e in envelopes] == list(range(1, 21))  # each saw itself and those before it
