@@ -138,3 +138,64 @@ async def bench_consume(target: Target, sizes: Sizes, written: tuple[Offsets, Of
     finally:
         await kafka.stop()
     return ConsumeResult(inbox_rates, raw_rates, events, batch_rates)
+
+
+def rows(result: ConsumeResult) -> list:
+    """The two rows `make bench` prints for this benchmark."""
+    from bench.table import Row, Target
+
+    return [Row("inbox consume + apply", "events/s", result.inbox_median, "raw aiokafka consume", result.raw_median,
+                Target("min_ratio", 0.25), percent=True),
+            Row("inbox consume + apply, batch handler", "events/s", result.batch_median, "raw aiokafka consume",
+                result.raw_median, Target("min_ratio", 0.25), percent=True)]
+
+
+async def write_range(target: Target, events: int) -> tuple[Offsets, Offsets]:
+    """Publish `events` ClientRegistered envelopes to integration.intake.v1 as the relay would (same keys
+    and headers, as principal intake); the [start, end) offsets they took."""
+    from bench.common import envelopes, new_clients
+    from bench.relay import SERVICE, end_offsets, run_raw
+
+    envs = envelopes(events, new_clients())
+    kafka = await producer(target, SERVICE)
+    try:
+        before = await end_offsets(target)
+        await run_raw(kafka, envs)
+        return before, await end_offsets(target)
+    finally:
+        await kafka.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.consume [--profile bench|dev|test] [--events N] [--reps N]`: only these rows."""
+    import argparse
+    import asyncio
+    import dataclasses
+
+    from bench.common import FULL, local_target, print_rows
+    from bench.run import quiet_logs
+
+    parser = argparse.ArgumentParser(prog="python -m bench.consume", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench")
+    parser.add_argument("--events", type=int, default=FULL.relay_events,
+                        help="ClientRegistered written to integration.intake.v1 first, then read back")
+    parser.add_argument("--reps", type=int, default=FULL.reps)
+    args = parser.parse_args(argv)
+    quiet_logs()
+    target = local_target(args.profile)
+
+    async def go() -> ConsumeResult:
+        written = await write_range(target, args.events)
+        return await bench_consume(target, dataclasses.replace(FULL, reps=args.reps), written)
+
+    result = asyncio.run(go())
+    runs = ", ".join(f"{a:,.0f} / {b:,.0f} ({a / b:.1%})" for a, b in zip(result.inbox, result.raw, strict=True))
+    print_rows(rows(result), [f"Consume: {result.events:,} ClientRegistered per run, {args.reps} run(s), medians; "
+                              f"each run's inbox / raw events/s: {runs}."])
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -112,7 +112,7 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes | str) -> Self:
         """Parse an envelope; raises `InvalidEnvelope` naming the broken fields (never their values)."""
         try:
-            return cls.model_validate_json(raw)
+            return cls.__pydantic_validator__.validate_json(raw)  # model_validate_json, one call less
         except ValidationError as exc:
             raise InvalidEnvelope(f"not a valid envelope: {describe(exc)}") from None
 

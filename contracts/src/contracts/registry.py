@@ -39,6 +39,7 @@ class Registry:
             versions[model.VERSION] = model
         self._upcasters = dict(upcasters)
         self._check_complete()
+        self._latest = {type_: max(versions) for type_, versions in self._models.items()}
 
     def _check_complete(self) -> None:
         for type_, versions in self._models.items():
@@ -62,7 +63,8 @@ class Registry:
 
     def latest_version(self, type_: str) -> int:
         """The version producers write; raises `UnknownEventType`."""
-        return max(self._versions(type_))
+        self._versions(type_)
+        return self._latest[type_]
 
     def model(self, type_: str, version: int | None = None) -> type[Event]:
         """The model of `type_` at `version` (default: latest); raises `UnknownEventType` or `UnknownSchemaVersion`."""
@@ -82,10 +84,11 @@ class Registry:
         if not model.published_by(envelope.producer):
             raise InvalidEnvelope(f"{model.TYPE} is published by {model.PRODUCER}, not by {envelope.producer}")
         try:
-            event = model.model_validate(envelope.payload)
+            event = model.__pydantic_validator__.validate_python(envelope.payload)  # model_validate, one call less
         except ValidationError as exc:
             raise InvalidPayload(f"{model.TYPE} v{model.VERSION}: {describe(exc)}") from None
-        while self.latest_version(event.TYPE) > event.VERSION:
+        latest = self._latest[event.TYPE]
+        while latest > event.VERSION:
             event = self._upcast(event)
         check_same_client(event, envelope.client_id)
         return event

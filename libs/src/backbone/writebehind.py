@@ -7,7 +7,11 @@ handler a `WriteBehind` around its transaction's connection instead of the conne
 - `execute` of an INSERT with arguments is queued, not sent (an UPDATE's or DELETE's status, the
   number of rows, is often read: those run at once). Before anything else
   runs on the connection (a read, a lock, another kind of statement, a savepoint), the queue is sent
-  in order, each run of the same statement as one pipelined `executemany` (one round trip).
+  in order, each run of the same statement as one pipelined `executemany` (one round trip). A run of
+  a plain `INSERT INTO t (...) VALUES ($1, ...)` (optionally `ON CONFLICT DO NOTHING`; only
+  parameters, casts and constants in the VALUES) is sent as statements of many rows each, in the
+  same order, when the table has nothing that sees a statement rather than a row: no trigger of its
+  own, no rule, no foreign key to itself (`RowsAtOnce`, asked of the catalogue once per table).
 - `backbone.eventstore.append` checks the sizes at once but queues the rows; every append of the
   batch is written by one statement at the end (the client locks in sorted order, each stream's
   version checked, the rows inserted in append order), or earlier when a statement that names
@@ -27,12 +31,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
 
 _DEFERRABLE = re.compile(r"^\s*INSERT\b", re.IGNORECASE)
+_ONE_ROW = re.compile(r"""^\s*INSERT\s+INTO\s+(?P<table>[A-Za-z_][A-Za-z0-9_.]*)
+                         \s*(?P<columns>\([A-Za-z0-9_,\s"]*\))?\s*
+                         VALUES\s*\((?P<values>[^()';]*)\)
+                         \s*(?P<tail>ON\s+CONFLICT\s*(?:\([A-Za-z0-9_,\s"]*\))?\s*DO\s+NOTHING)?\s*$""",
+                      re.IGNORECASE | re.VERBOSE)
+_VALUE = re.compile(r"^\s*(?:\$(?P<n>[1-9][0-9]*)(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ]*(?:\[\])?)?"
+                    r"|NULL|DEFAULT|TRUE|FALSE|-?[0-9]+)\s*$", re.IGNORECASE)
+_PARAM = re.compile(r"\$([1-9][0-9]*)")
+_MAX_PARAMS = 32767  # of one statement (the protocol's limit)
+ROWS_AT_ONCE = (100, 10)
+"""Rows per statement of a run of one-row INSERTs; what is left over goes one row at a time. Few sizes,
+so that each is a statement prepared once per connection."""
+# Whether a table's INSERT of many rows does exactly what as many INSERTs of one row would: no trigger
+# of its own (a statement-level one fires once, an AFTER ROW one sees the later rows too), no rule, no
+# foreign key that one of the rows could satisfy for an earlier one (checked at the end of a statement).
+_ROW_BY_ROW_SAME = """
+SELECT NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+   AND NOT EXISTS (SELECT FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
+   AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.contype = 'f' AND k.conrelid = c.oid AND k.confrelid = c.oid)
+   AND c.relkind = 'r'
+FROM pg_class c WHERE c.oid = to_regclass($1)
+"""
 _PASSIVE = frozenset({"is_in_transaction", "is_closed", "get_server_pid", "get_server_version", "get_settings"})
 
 # Every append of a batch in one round trip: lock the clients (sorted, as `eventstore.append` does),
@@ -58,9 +85,64 @@ RETURNING version
 """
 
 
+@lru_cache(maxsize=1024)
+def _may_hold_back(query: str) -> bool:
+    """An INSERT that takes no lock and does not touch the event store (asked once per query text)."""
+    return bool(_DEFERRABLE.match(query)) and "pg_advisory" not in query.lower() and not _names_store(query)
+
+
 def _names_store(query: str) -> bool:
     """Whether a statement may read or write the event store: then the queued appends go first."""
     return "event_store" in query.lower()
+
+
+class _OneRow(NamedTuple):
+    """A plain one-row INSERT, taken apart to be repeated for many rows."""
+
+    table: str
+    head: str  # up to VALUES
+    row: str  # the parenthesised values
+    tail: str  # ON CONFLICT DO NOTHING, or nothing
+    params: int
+
+    def many(self, rows: int) -> str:
+        """The same INSERT of `rows` rows, the n-th row's parameters numbered after the (n-1)-th's."""
+        values = (_PARAM.sub(lambda p: f"${int(p[1]) + n * self.params}", self.row) for n in range(rows))
+        return f"{self.head} VALUES {', '.join(values)} {self.tail}".rstrip()
+
+
+def _one_row(query: str) -> _OneRow | None:
+    m = _ONE_ROW.match(query)
+    if m is None:
+        return None
+    values = [_VALUE.match(v) for v in m["values"].split(",")]
+    if any(v is None for v in values):
+        return None
+    numbers = {int(v["n"]) for v in values if v["n"] is not None}
+    if not numbers or numbers != set(range(1, max(numbers) + 1)):
+        return None
+    return _OneRow(m["table"], f"INSERT INTO {m['table']} {m['columns'] or ''}".rstrip(), f"({m['values']})",
+                   m["tail"] or "", max(numbers))
+
+
+class RowsAtOnce:
+    """Which one-row INSERTs may be sent as statements of many rows: each query's shape, and what the
+    catalogue said of each table, kept for the database of one pool (the inbox keeps one per consumer)."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[str, _OneRow | None] = {}
+        self._tables: dict[str, bool] = {}
+
+    async def shape(self, conn: asyncpg.Connection, query: str, rows: list[tuple]) -> _OneRow | None:
+        """The query's shape when these rows may go as statements of many rows, else None."""
+        if query not in self._shapes:
+            self._shapes[query] = _one_row(query)
+        shape = self._shapes[query]
+        if shape is None or any(len(r) != shape.params for r in rows):
+            return None
+        if shape.table not in self._tables:
+            self._tables[shape.table] = bool(await conn.fetchval(_ROW_BY_ROW_SAME, shape.table))
+        return shape if self._tables[shape.table] else None
 
 
 class WriteBehindFailed(Exception):  # noqa: N818 - names what happened, like asyncpg's errors
@@ -90,8 +172,9 @@ class WriteBehind:
     defers_savepoints = True
     """Read by `UnitOfWork.on_connection`: no savepoint of its own on this connection."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, rows_at_once: RowsAtOnce | None = None) -> None:
         self._conn = conn
+        self._rows_at_once = rows_at_once
         self._writes: list[tuple[str, tuple]] = []
         self._appends: list[tuple[UUID, int, Sequence[Any], list[bytes], list[int]]] = []
         self._tails: dict[UUID, int] = {}  # each queued stream's version after its queued appends
@@ -104,8 +187,7 @@ class WriteBehind:
     # -- what handlers call --------------------------------------------------------------------------
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> Any:
-        if args and timeout is None and _DEFERRABLE.match(query) and "pg_advisory" not in query.lower() \
-                and not _names_store(query):
+        if args and timeout is None and _may_hold_back(query):
             self._writes.append((query, args))
             return PendingStatus(self)
         await self.flush(appends=_names_store(query) or not args)
@@ -174,16 +256,30 @@ class WriteBehind:
                 query, end = writes[start][0], start + 1
                 while end < len(writes) and writes[end][0] == query:
                     end += 1
-                if end - start == 1:
-                    await self._conn.execute(query, *writes[start][1])
-                else:
-                    await self._conn.executemany(query, [args for _, args in writes[start:end]])
+                await self._send_run(query, [args for _, args in writes[start:end]])
                 start = end
             if appends and self._appends:
                 await self._write_appends()
         except Exception as exc:
             self.spoil(f"a held-back write failed: {type(exc).__name__}")
             raise WriteBehindFailed(self.spoilt) from exc
+
+    async def _send_run(self, query: str, rows: list[tuple]) -> None:
+        """Send consecutive executions of one INSERT, in order: as statements of many rows where that is
+        the same as one row at a time (`RowsAtOnce`), the rest as one pipelined `executemany`."""
+        shape = await self._rows_at_once.shape(self._conn, query, rows) if self._rows_at_once and len(rows) > 1 \
+            else None
+        for size in ROWS_AT_ONCE if shape is not None else ():
+            size = min(size, _MAX_PARAMS // shape.params)
+            whole = len(rows) // size * size
+            if size > 1 and whole:
+                await self._conn.executemany(shape.many(size), [tuple(a for r in rows[i:i + size] for a in r)
+                                                                for i in range(0, whole, size)])
+                rows = rows[whole:]
+        if len(rows) == 1:
+            await self._conn.execute(query, *rows[0])
+        elif rows:
+            await self._conn.executemany(query, rows)
 
     async def _write_appends(self) -> None:
         appends, self._appends = self._appends, []

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from backbone import eventstore
+from backbone import eventstore, writebehind
 from backbone.errors import ConcurrencyError
 from backbone.inbox import InboxConsumer, Subscription
 from backbone.unitofwork import UnitOfWork
@@ -155,3 +155,88 @@ async def test_a_held_back_append_behind_its_stream_is_a_conflict_and_nothing_of
     assert await assessment_pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", f"conflict-{unique}") == 0
     assert await assessment_pool.fetchval("SELECT count(*) FROM event_store WHERE stream_id = ANY($1::uuid[])",
                                           [e.client_id for e in envelopes]) == 1
+
+
+async def test_a_run_of_one_row_inserts_goes_as_statements_of_many_rows_that_keep_what_one_by_one_would(
+        assessment_pool, unique, monkeypatch):
+    table = f"runs_{unique}"
+    await assessment_pool.execute(f"CREATE TABLE {table} (pos bigserial, client_id uuid UNIQUE, event_id uuid)")
+    clients = [uuid.uuid4() for _ in range(7)]
+    envelopes = [registered(clients[(n * n) % 7]) for n in range(237)]  # each client again and again
+    calls: list[uuid.UUID] = []
+    statements: list[int] = []
+    many = writebehind._OneRow.many
+    monkeypatch.setattr(writebehind._OneRow, "many", lambda shape, rows: statements.append(rows) or many(shape, rows))
+
+    async def handle(conn, envelope, _event) -> None:
+        calls.append(envelope.event_id)
+        await conn.execute(f"INSERT INTO {table} (client_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                           envelope.client_id, envelope.event_id)
+
+    await _inbox(assessment_pool, f"runs-{unique}", handle).try_once(_records(envelopes))
+
+    assert calls == [e.event_id for e in envelopes]  # the fast pass held
+    assert statements == [100, 10]  # 2 x 100 rows, 3 x 10 rows, 7 one by one
+    firsts: dict[uuid.UUID, uuid.UUID] = {}
+    for e in envelopes:  # one by one, each client's first event inserts and the later ones do nothing
+        firsts.setdefault(e.client_id, e.event_id)
+    rows = await assessment_pool.fetch(f"SELECT client_id, event_id FROM {table} ORDER BY pos")
+    assert [(r["client_id"], r["event_id"]) for r in rows] == list(firsts.items())  # in the events' order
+
+
+async def test_a_table_with_a_statement_level_trigger_gets_one_statement_per_row(assessment_pool, unique):
+    table = f"stmt_{unique}"
+    await assessment_pool.execute(f"""
+        CREATE TABLE {table} (event_id uuid PRIMARY KEY);
+        CREATE TABLE {table}_count (n int NOT NULL);
+        INSERT INTO {table}_count VALUES (0);
+        CREATE FUNCTION {table}_counted() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN UPDATE {table}_count SET n = n + 1; RETURN NULL; END $$;
+        CREATE TRIGGER {table}_counted AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_counted();
+    """)
+    envelopes = [registered() for _ in range(25)]
+
+    async def handle(conn, envelope, _event) -> None:
+        await conn.execute(f"INSERT INTO {table} (event_id) VALUES ($1)", envelope.event_id)
+
+    await _inbox(assessment_pool, f"stmt-{unique}", handle).try_once(_records(envelopes))
+
+    assert await assessment_pool.fetchval(f"SELECT count(*) FROM {table}") == 25
+    assert await assessment_pool.fetchval(f"SELECT n FROM {table}_count") == 25  # as one by one: once per row
+
+
+async def test_a_row_whose_foreign_key_to_its_own_table_only_a_later_row_satisfies_fails_as_one_by_one_would(
+        assessment_pool, unique):
+    table = f"tree_{unique}"
+    await assessment_pool.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, parent uuid REFERENCES {table})")
+    envelopes = [registered() for _ in range(10)]  # one statement of 10 rows, if it were allowed
+    parents = {envelopes[0].event_id: envelopes[1].event_id}
+
+    async def handle(conn, envelope, _event) -> None:  # the first row names the second, inserted after it
+        await conn.execute(f"INSERT INTO {table} (id, parent) VALUES ($1, $2)", envelope.event_id,
+                           parents.get(envelope.event_id))
+
+    with pytest.raises(asyncpg.ForeignKeyViolationError):  # may pass later (a retry), as one by one
+        await _inbox(assessment_pool, f"tree-{unique}", handle).try_once(_records(envelopes))
+
+    assert await assessment_pool.fetchval(f"SELECT count(*) FROM {table}") == 0
+
+
+async def test_an_after_row_trigger_sees_only_the_rows_before_its_own_as_one_by_one(assessment_pool, unique):
+    table = f"after_{unique}"
+    await assessment_pool.execute(f"""
+        CREATE TABLE {table} (event_id uuid PRIMARY KEY, seen bigint);
+        CREATE FUNCTION {table}_seen() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN UPDATE {table} SET seen = (SELECT count(*) FROM {table}) WHERE event_id = NEW.event_id;
+               RETURN NULL; END $$;
+        CREATE TRIGGER {table}_seen AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_seen();
+    """)
+    envelopes = [registered() for _ in range(20)]
+
+    async def handle(conn, envelope, _event) -> None:
+        await conn.execute(f"INSERT INTO {table} (event_id) VALUES ($1)", envelope.event_id)
+
+    await _inbox(assessment_pool, f"after-{unique}", handle).try_once(_records(envelopes))
+
+    seen = {r["event_id"]: r["seen"] for r in await assessment_pool.fetch(f"SELECT event_id, seen FROM {table}")}
+    assert [seen[e.event_id] for e in envelopes] == list(range(1, 21))  # each saw itself and those before it
