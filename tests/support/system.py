@@ -40,7 +40,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from backbone.kafka import commit_from_outside
+from backbone.kafka import move_group_to_end
 
 from contracts.topics import ORGANISATIONS, PRODUCING_SERVICES, SERVICES, all_topics, event_topic, ingress_topic
 from deploy import console, outbound
@@ -295,20 +295,10 @@ class System:
 
     async def skip_backlog(self, services: tuple[str, ...]) -> None:
         """Commit the topics' end offsets for every consumer group of `services`, none of which may be running."""
-        declared = {t.name: t.partitions for t in all_topics()}
         for svc in services:
             assert svc not in self.processes or self.processes[svc].proc.poll() is not None, f"{svc} runs"
             for group, topics in GROUPS[svc].items():
-                consumer = AIOKafkaConsumer(**self.infra.kafka_kwargs(svc), group_id=group, enable_auto_commit=False)
-                await consumer.start()
-                try:
-                    partitions = [TopicPartition(t, p) for t in topics for p in range(declared[t])]
-                    consumer.assign(partitions)
-                    ends = {tp: offset for tp, offset in (await consumer.end_offsets(partitions)).items() if offset}
-                    if ends:
-                        await commit_from_outside(consumer, ends)
-                finally:
-                    await consumer.stop()
+                await move_group_to_end(self.infra.kafka_kwargs(svc), group, topics)
 
     async def unpublished(self) -> dict[str, int]:
         """Events each running service has stored and not yet published (its outbox), only those not empty."""

@@ -14,12 +14,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from backbone import auth, db, parts
 from backbone.app import RUNTIME_MIGRATIONS
-from backbone.kafka import commit_from_outside
-from contracts.topics import all_topics, event_topic
+from backbone.kafka import move_group_to_end
+from contracts.topics import event_topic
 from assessment.bootstrap import MIGRATIONS, build
 from assessment.config import AssessmentSettings
 from assessment.entrypoints import events
@@ -51,17 +50,7 @@ async def skip_backlog(infra) -> None:
     """Move assessment's consumer group to the end of intake's topic, as if it had consumed everything the
     other tests of the run wrote there before: a test then waits only for its own events. (A real first
     start reads the topic from the beginning.) Call while no assessment instance runs."""
-    topic = event_topic("intake")
-    consumer = AIOKafkaConsumer(**infra.kafka_kwargs("assessment"), group_id=f"assessment.{events.NAME}",
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        declared = next(t for t in all_topics() if t.name == topic)
-        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
-        consumer.assign(partitions)
-        await commit_from_outside(consumer, await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
+    await move_group_to_end(infra.kafka_kwargs("assessment"), f"assessment.{events.NAME}", [event_topic("intake")])
 
 
 @pytest.fixture(scope="module")
