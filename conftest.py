@@ -14,6 +14,8 @@ import contracts  # noqa: F401
 import guide  # noqa: F401  (the same for guide/tests/: the public guide's package is guide/src/guide)
 from tests.support.infra import Infra, provide
 
+pytest_plugins = ("tests.support.route_tables",)  # the `publish` fixture: events on the bus, as their producers
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -55,7 +55,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from backbone import clientview
 from backbone.auth.temporary import issue_temporary, revoke_temporary
-from backbone.kafka import commit_from_outside
+from backbone.kafka import move_group_to_end
 from bench.common import (ServiceRun, Target, envelopes, free_port, log, median, new_clients, percentile,
                           producer)
 from contracts.ingress import identity_code
@@ -244,23 +244,8 @@ def consumer_groups() -> dict[str, tuple[str, ...]]:
 async def skip_backlogs(target: Target) -> int:
     """Commit each group's offsets at the end of its topics (before its service starts); how many
     messages that skipped."""
-    skipped = 0
-    for group, topics in consumer_groups().items():
-        consumer = AIOKafkaConsumer(**target.kafka(ADMIN), group_id=group, enable_auto_commit=False,
-                                    client_id="bench-pipeline")
-        await consumer.start()
-        try:
-            await consumer._client.force_metadata_update()
-            tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-            consumer.assign(tps)
-            ends = await consumer.end_offsets(tps)
-            for tp in tps:
-                committed = await consumer.committed(tp)
-                skipped += ends[tp] - (committed or 0)
-            await commit_from_outside(consumer, {tp: end for tp, end in ends.items()})
-        finally:
-            await consumer.stop()
-    return skipped
+    kafka = {**target.kafka(ADMIN), "client_id": "bench-pipeline"}
+    return sum([await move_group_to_end(kafka, group, topics) for group, topics in consumer_groups().items()])
 
 
 # The people and their registrations ------------------------------------------------------------------

@@ -6,19 +6,30 @@ A table is text: a header `caller relation <route> <route> ...` and one row per 
 `anonymous`) and relation to the client the cell acts on (`own`, `other`, `luvn`, `prev`: the caller's
 organisation held the client before a handover, `new`: it received the client in one; `-` for a route about
 no particular client). A cell is the HTTP status.
+
+It is also a pytest plugin (the root conftest loads it): the `publish` fixture puts events on the bus with
+their producers' own credentials, for the tables (and other tests) of services that consume them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from starlette.routing import Mount
 
 from backbone import auth
+from contracts.envelope import Envelope
+from contracts.topics import event_topic
+
+Cell = tuple[str, str, str]
+"""(caller, relation, route) of a cell."""
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -65,6 +76,12 @@ def cases(table: str, routes: dict[str, str]) -> list:
 def rows(table: str) -> list[tuple[str, str]]:
     """(caller, relation) of every row."""
     return [tuple(line.split()[:2]) for line in table.strip().splitlines()[1:]]
+
+
+def client_cells(table: str, routes: Iterable[str], client_routes: Iterable[str]) -> list[Cell]:
+    """Every cell of `table` whose route acts on a client (each gets a client of its own)."""
+    acting = set(client_routes)
+    return [(caller, relation, route) for caller, relation in rows(table) for route in routes if route in acting]
 
 
 def token_issuer(pool: asyncpg.Pool, label: str) -> Callable[[str], Awaitable[dict[str, str]]]:
@@ -121,6 +138,14 @@ def common_cases() -> list:
     return cases(COMMON_TABLE, COMMON_ROUTES)
 
 
+async def check_every_shared_route(url: str, headers_of: Callable[[str], Awaitable[dict[str, str]]]) -> None:
+    """Every cell of COMMON_TABLE against the service at `url`, one at a time (readiness checks the pool)."""
+    async def check(caller: str, _relation: str, route: str, expected: int) -> None:
+        await check_common_route(url, await headers_of(caller), route, expected)
+
+    await run_table(common_cases(), check, concurrency=1)
+
+
 async def check_common_route(url: str, headers: dict[str, str], route: str, expected: int) -> None:
     import httpx
 
@@ -175,6 +200,49 @@ def intake_story(client_id, caller: str, relation: str) -> list:
             producer="intake", organisation=before, actor="officer-1", client_id=client_id,
             correlation_id=registration.correlation_id))
     return story
+
+
+async def publish_clients(publish: Callable[..., Awaitable[None]], cells: Iterable[Cell], *,
+                          also: Callable[[Cell, list[Envelope]], Iterable[Envelope]] = lambda cell, story: ()
+                          ) -> dict[Cell, tuple[uuid.UUID, str]]:
+    """A fresh client for every cell, in the cell's relation to its caller: intake's story of it (`intake_story`)
+    and what `also(cell, story)` adds (another service's events about the client), all published in one go.
+    Returns {cell: (client_id, the organisation responsible for it now)}."""
+    clients: dict[Cell, tuple[uuid.UUID, str]] = {}
+    envelopes: list[Envelope] = []
+    for cell in cells:
+        client_id = uuid.uuid4()
+        story = intake_story(client_id, cell[0], cell[1])
+        envelopes += [*story, *also(cell, story)]
+        clients[cell] = (client_id, holders(cell[0], cell[1])[0])
+    await publish(*envelopes)
+    return clients
+
+
+@pytest.fixture(scope="module")
+async def publish(infra) -> AsyncIterator[Callable[..., Awaitable[None]]]:
+    """`await publish(envelope, ...)`: each envelope on its producer's topic with that producer's own credential,
+    keyed by client. All are handed to the producers before any delivery is awaited (one round trip for many,
+    not one each); an idempotent producer keeps the order given on each partition, so one client's events stay
+    in order."""
+    producers: dict[str, AIOKafkaProducer] = {}
+
+    async def send(*envelopes: Envelope) -> None:
+        deliveries = []
+        for envelope in envelopes:
+            producer = producers.get(envelope.producer)
+            if producer is None:
+                producer = AIOKafkaProducer(**infra.kafka_kwargs(str(envelope.producer)), enable_idempotence=True,
+                                            acks="all")
+                await producer.start()
+                producers[envelope.producer] = producer
+            deliveries.append(await producer.send(event_topic(str(envelope.producer)), envelope.to_bytes(),
+                                                  key=envelope.key()))
+        await asyncio.gather(*deliveries)
+
+    yield send
+    for producer in producers.values():
+        await producer.stop()
 
 
 async def run_table(cells: list, check: Callable[..., Awaitable[None]], *, concurrency: int = 4,

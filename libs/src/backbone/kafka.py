@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import (
     CommitFailedError,
@@ -84,3 +86,37 @@ async def commit_from_outside(consumer: Any, offsets: dict, *, timeout: float = 
                 raise
             log.info("group still has a member: waiting to commit from outside", error=type(exc).__name__)
             await asyncio.sleep(1.0)
+
+
+async def move_group_to_end(kafka: dict[str, Any], group: str, topics: Iterable[str], *,
+                            timeout: float = 90.0) -> int:
+    """Move consumer group `group` to the end of `topics`, as if it had read everything written there so
+    far: assign every partition, read the end offsets and commit them from outside the group
+    (`commit_from_outside`, which waits up to `timeout` seconds for a member that just stopped to leave).
+    A test or an operator does this before a service starts, so that the service skips an old backlog;
+    a real first start reads the topics from the beginning.
+
+    `kafka` are aiokafka's connection keywords of a principal that may read the topics and commit for the
+    group (`aiokafka_kwargs`, or a test's `infra.kafka_kwargs(...)`). Partitions nothing was written to
+    are left alone (the group reads them from their start anyway). Returns how many messages the group
+    skips: the sum over partitions of the end offset minus the group's committed offset (0 if none)."""
+    consumer = AIOKafkaConsumer(**kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - every topic's partitions, as of now
+        partitions: list[TopicPartition] = []
+        for topic in dict.fromkeys(topics):
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                raise ValueError(f"topic {topic}: unknown to the broker, or this principal may not describe it")
+            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+        consumer.assign(partitions)
+        ends = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end}
+        skipped = 0
+        for tp, end in ends.items():
+            skipped += max(end - ((await consumer.committed(tp)) or 0), 0)
+        if ends:
+            await commit_from_outside(consumer, ends, timeout=timeout)
+        return skipped
+    finally:
+        await consumer.stop()

@@ -6,7 +6,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from backbone import db
 from backbone.app import RUNTIME_MIGRATIONS
-from backbone.kafka import commit_from_outside
+from backbone.kafka import move_group_to_end
 
 
 async def _pool(infra, role: str) -> asyncpg.Pool:
@@ -89,17 +89,4 @@ async def read_topic(infra, principal: str, topic: str, group: str | None = None
 
 async def start_group_at_end(infra, principal: str, group: str, topic: str) -> None:
     """Commit the topic's current end offsets for `group`, so a new consumer skips older tests' messages."""
-    from aiokafka import TopicPartition
-
-    consumer = AIOKafkaConsumer(**infra.kafka_kwargs(principal), group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - first use of the topic here
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        await commit_from_outside(consumer, ends)
-    finally:
-        await consumer.stop()
+    await move_group_to_end(infra.kafka_kwargs(principal), group, [topic])

@@ -1,5 +1,5 @@
-"""Planning against the real PostgreSQL and Kafka: its database, the service served over HTTP by uvicorn in
-this test process, and producers with the credentials of the services whose events planning consumes."""
+"""Planning against the real PostgreSQL and Kafka: its database and the service served over HTTP by uvicorn in
+this test process (events from the services planning consumes: the `publish` fixture, tests/support/route_tables.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from backbone import auth, db, parts
 from backbone.app import RUNTIME_MIGRATIONS
@@ -86,25 +86,6 @@ async def planning_tokens(planning_db) -> Callable[[str, str], Awaitable[str]]:
         return issued[principal, role]
 
     return _issue
-
-
-@pytest.fixture(scope="module")
-async def publish(infra) -> AsyncIterator[Callable[[Envelope], Awaitable[None]]]:
-    """Publish an envelope on its producer's topic with that producer's own credential."""
-    producers: dict[str, AIOKafkaProducer] = {}
-
-    async def send(envelope: Envelope) -> None:
-        producer = producers.get(envelope.producer)
-        if producer is None:
-            producer = AIOKafkaProducer(**infra.kafka_kwargs(str(envelope.producer)), enable_idempotence=True,
-                                        acks="all")
-            await producer.start()
-            producers[envelope.producer] = producer
-        await producer.send_and_wait(event_topic(str(envelope.producer)), envelope.to_bytes(), key=envelope.key())
-
-    yield send
-    for producer in producers.values():
-        await producer.stop()
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 120) -> Any:

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts.envelope import Envelope
 from contracts.topics import all_topics, event_topic
 from services.assessment.tests.factories import new_client, registered
-from services.assessment.tests.integration.conftest import skip_backlog
+from tests.support.system import skip_backlog
 from tests.support.processes import ServiceProcess
 from tests.support.events import envelopes
 
@@ -70,7 +70,7 @@ async def test_kill_9_while_consuming_registrations_then_restart_every_case_once
     clients = [new_client() for _ in range(COUNT)]
     start = await end_offsets(infra)
     conn = await asyncpg.connect(infra.dsn("assessment"))
-    await skip_backlog(infra)  # the other tests' events on intake's topic are not this test's
+    await skip_backlog(infra, "assessment")  # the other tests' events on intake's topic are not this test's
     first = ServiceProcess.start(infra, "assessment", tmp_path)
     try:
         first.wait_ready()

@@ -14,19 +14,16 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from backbone import auth, db, parts
 from backbone.app import RUNTIME_MIGRATIONS
-from backbone.kafka import commit_from_outside
-from contracts.topics import all_topics, event_topic
 from assessment.bootstrap import MIGRATIONS, build
 from assessment.config import AssessmentSettings
-from assessment.entrypoints import events
 from services.intake.tests.integration.conftest import intake_settings
 from services.intake.tests.integration.conftest import serving as serving_intake
 from tests.support.processes import free_port
 from tests.support.serving import serving
+from tests.support.system import skip_backlog
 
 
 def assessment_settings(infra, port: int, **overrides: Any) -> AssessmentSettings:
@@ -47,27 +44,10 @@ async def assessment_db(infra) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-async def skip_backlog(infra) -> None:
-    """Move assessment's consumer group to the end of intake's topic, as if it had consumed everything the
-    other tests of the run wrote there before: a test then waits only for its own events. (A real first
-    start reads the topic from the beginning.) Call while no assessment instance runs."""
-    topic = event_topic("intake")
-    consumer = AIOKafkaConsumer(**infra.kafka_kwargs("assessment"), group_id=f"assessment.{events.NAME}",
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        declared = next(t for t in all_topics() if t.name == topic)
-        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
-        consumer.assign(partitions)
-        await commit_from_outside(consumer, await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture(scope="module")
 async def services(infra) -> AsyncIterator[tuple[str, str]]:
     """(intake's URL, assessment's URL), both running for the module, assessment from the topic's end."""
-    await skip_backlog(infra)
+    await skip_backlog(infra, "assessment")  # the other tests' events on intake's topic are not this module's
     settings = assessment_settings(infra, free_port())
     async with serving_intake(intake_settings(infra, free_port())) as intake_url:
         async with serving(build(settings), settings.http_port, "assessment") as assessment_url:

@@ -25,24 +25,22 @@ import pytest
 
 from assessment.bootstrap import build
 from backbone.clock import today_in_finland
-from services.assessment.tests.integration.conftest import assessment_settings, eventually, skip_backlog
-from services.planning.tests.conftest import publish  # noqa: F401 - the fixture: intake's events on the bus
+from services.assessment.tests.integration.conftest import assessment_settings, eventually
 from tests.support.processes import free_port
 from tests.support.route_tables import (
     COMMON_MOUNTS,
     COMMON_ROUTES,
     assert_every_route_listed,
     cases,
-    check_common_route,
-    common_cases,
-    holders,
-    intake_story,
+    check_every_shared_route,
+    client_cells,
+    publish_clients,
     refusal_names_its_reason,
     run_table,
-    rows,
     token_issuer,
 )
 from tests.support.serving import serving
+from tests.support.system import skip_backlog
 
 pytestmark = pytest.mark.integration
 
@@ -105,20 +103,13 @@ def test_the_table_lists_every_route_assessment_serves(infra):
 
 
 @pytest.fixture(scope="module")
-async def assessment(infra, assessment_db, publish):  # noqa: F811
+async def assessment(infra, assessment_db, publish):
     """Assessment for the module, and a fresh case for every cell that acts on a client, all opened up front:
-    {(caller, relation, route): (client_id, assessment_id)}."""
-    await skip_backlog(infra)
+    (url, {(caller, relation, route): (client_id, assessment_id)})."""
+    await skip_backlog(infra, "assessment")
     settings = assessment_settings(infra, free_port())
-    wanted = [(caller, relation, route) for caller, relation in rows(TABLE) for route in ROUTES
-              if route in CLIENT_ROUTES]
-    owner_of: dict[tuple[str, str, str], tuple[uuid.UUID, str]] = {}
     async with serving(build(settings), settings.http_port, "assessment") as url:
-        for cell in wanted:
-            client_id = uuid.uuid4()
-            for event in intake_story(client_id, cell[0], cell[1]):
-                await publish(event)
-            owner_of[cell] = (client_id, holders(cell[0], cell[1])[0])
+        owner_of = await publish_clients(publish, client_cells(TABLE, ROUTES, CLIENT_ROUTES))
         clients = [c for c, _ in owner_of.values()]
 
         async def all_open() -> bool:
@@ -135,10 +126,6 @@ async def assessment(infra, assessment_db, publish):  # noqa: F811
 @pytest.fixture(scope="module")
 def headers_of(assessment_db):
     return token_issuer(assessment_db, "assessment route table")
-
-
-async def check_common_cell(assessment, headers_of, caller, relation, route, expected):
-    await check_common_route(assessment[0], await headers_of(caller), route, expected)
 
 
 async def check_cell(assessment, headers_of, caller, relation, route, expected):
@@ -167,4 +154,4 @@ async def test_every_cell_of_the_table(assessment, headers_of):
 
 
 async def test_every_cell_of_the_shared_routes_table(assessment, headers_of):
-    await run_table(common_cases(), lambda *cell: check_common_cell(assessment, headers_of, *cell), concurrency=1)
+    await check_every_shared_route(assessment[0], headers_of)

@@ -26,15 +26,14 @@ import pytest
 from audit.bootstrap import build
 from audit.config import AuditSettings
 from services.guidance.tests.integration.conftest import registered
-from services.planning.tests.conftest import eventually, publish  # noqa: F401 - publish is a fixture
+from tests.support.journey import eventually
 from tests.support.processes import free_port
 from tests.support.route_tables import (
     COMMON_MOUNTS,
     COMMON_ROUTES,
     assert_every_route_listed,
     cases,
-    check_common_route,
-    common_cases,
+    check_every_shared_route,
     run_table,
     token_issuer,
 )
@@ -82,27 +81,21 @@ def test_the_table_lists_every_route_audit_serves(infra):
 
 
 @pytest.fixture(scope="module")
-async def audit(infra, publish):  # noqa: F811
+async def audit(infra, publish):
     """The audit service for the module and an event recorded by Raseborg and one by Inkoo in its trail:
     (url, headers_of, {organisation: (event_id, client_id)})."""
     settings = audit_settings(infra)
     events = {org: registered(uuid.uuid4(), organisation=org) for org in ("raseborg", "inga")}
     async with serving(build(settings), settings.http_port, "audit") as url:
-        for envelope in events.values():
-            await publish(envelope)
+        await publish(*events.values())
         pool = await asyncpg.create_pool(infra.dsn("audit"), min_size=1, max_size=2)
         try:
             await eventually(lambda: pool.fetchval("SELECT count(*) = 2 FROM audit_trail WHERE event_id = ANY($1)",
-                                                   [e.event_id for e in events.values()]), timeout=300)
+                                                   [e.event_id for e in events.values()]), timeout=300, what="the two events in the trail")
             yield url, token_issuer(pool, "audit route table"), {
                 org: (e.event_id, e.client_id) for org, e in events.items()}
         finally:
             await pool.close()
-
-
-async def check_common_cell(audit, caller, relation, route, expected):
-    url, headers_of, _ = audit
-    await check_common_route(url, await headers_of(caller), route, expected)
 
 
 def csrf_of(html: str) -> str:
@@ -146,4 +139,4 @@ async def test_every_cell_of_the_table(audit):
 
 
 async def test_every_cell_of_the_shared_routes_table(audit):
-    await run_table(common_cases(), lambda *cell: check_common_cell(audit, *cell), concurrency=1)
+    await check_every_shared_route(audit[0], audit[1])

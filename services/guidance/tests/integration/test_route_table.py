@@ -34,26 +34,19 @@ import guidance as guidance_package
 from backbone.clock import today_in_finland
 from guidance.bootstrap import build
 from guidance.entrypoints.http.catalogue import ServiceIn
-from services.guidance.tests.integration.conftest import (  # noqa: F401 - bus is a fixture
-    bus,
-    caught_up,
-    eventually,
-    guidance_settings,
-    serving,
-)
+from services.guidance.tests.integration.conftest import caught_up, eventually, guidance_settings, serving
 from tests.support.processes import free_port
 from tests.support.route_tables import (
     COMMON_MOUNTS,
     COMMON_ROUTES,
     assert_every_route_listed,
     cases,
-    check_common_route,
-    common_cases,
+    check_every_shared_route,
+    client_cells,
     holders,
     intake_story,
     refusal_names_its_reason,
     run_table,
-    rows,
     token_issuer,
 )
 
@@ -112,18 +105,16 @@ def story_caller(caller: str, relation: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-async def guidance(infra, bus):  # noqa: F811
+async def guidance(infra, publish):
     """Guidance for the module and, for every cell acting on a client, a client of its own (with a referral by
     its first holder for the referral routes): {(caller, relation, route): (client_id, referral_id)}."""
-    wanted = [(caller, relation, route) for caller, relation in rows(TABLE) for route in ROUTES
-              if route in CLIENT_ROUTES]
+    wanted = client_cells(TABLE, ROUTES, CLIENT_ROUTES)
     async with serving(guidance_settings(infra, free_port())) as (url, app):
         pool = app.state.deps.pool()
         await caught_up(infra, pool)
         headers_of = token_issuer(pool, "guidance route table")
         stories = {cell: intake_story(uuid.uuid4(), *story_caller(cell[0], cell[1])) for cell in wanted}
-        for story in stories.values():
-            await bus("intake", story[0])
+        await publish(*(story[0] for story in stories.values()))
         clients = [story[0].client_id for story in stories.values()]
         await eventually(lambda: pool.fetchval("SELECT count(*) = $2 FROM client_view WHERE client_id = ANY($1)",
                                                clients, len(clients)), timeout=300)
@@ -137,9 +128,7 @@ async def guidance(infra, bus):  # noqa: F811
                         "client_id": str(story[0].client_id), "service_code": SERVICE, "language": "ar"})
                     assert made.status_code == 201, made.text
                     referrals[cell] = uuid.UUID(made.json()["subject_id"])
-        for story in stories.values():
-            for event in story[1:]:
-                await bus("intake", event)
+        await publish(*(event for story in stories.values() for event in story[1:]))
         expected = {story[0].client_id: holders(*story_caller(cell[0], cell[1]))[0] for cell, story in stories.items()}
 
         async def handed_over() -> bool:
@@ -149,11 +138,6 @@ async def guidance(infra, bus):  # noqa: F811
 
         await eventually(handed_over, timeout=300)
         yield url, headers_of, {cell: (stories[cell][0].client_id, referrals[cell]) for cell in wanted}
-
-
-async def check_common_cell(guidance, caller, relation, route, expected):
-    url, headers_of, _ = guidance
-    await check_common_route(url, await headers_of(caller), route, expected)
 
 
 async def request(http: httpx.AsyncClient, route: str, headers: dict, client_id: uuid.UUID,
@@ -219,4 +203,4 @@ async def test_every_cell_of_the_table(guidance):
 
 
 async def test_every_cell_of_the_shared_routes_table(guidance):
-    await run_table(common_cases(), lambda *cell: check_common_cell(guidance, *cell), concurrency=1)
+    await check_every_shared_route(guidance[0], guidance[1])

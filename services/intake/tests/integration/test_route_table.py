@@ -1,11 +1,18 @@
-"""Every intake route × organisation × role × owns-the-client-or-not, with the status each must get,
-over HTTP against the running service (issue 8).
+"""Every intake route × organisation × role × relation to the client, with the status each must get,
+over HTTP against the running service (issues 8 and 14).
 
 Clients: Raseborg's (a Kela home-care-allowance notification for a resident of Raseborg), Inkoo's (its
 newcomer notice for a resident of Inkoo) and the employment region's (a jobseeker living in Hanko).
-"own" is the caller's own client; "other" is Raseborg's client (for Raseborg: Inkoo's). Hanko, LUVN
-and Kela never hold a client (Raseborg serves Hanko's residents under the agreement; LUVN takes part,
-R6, only for its groups, which these clients are not in). Each cell runs on fresh clients.
+Relations: `own` the caller's own client; `other` Raseborg's client (for Raseborg: Inkoo's); `luvn`
+Raseborg's client in one of LUVN's groups (a refugee placement: LUVN takes part, R6, and reads the
+summary and the event list, nothing else); `prev` the caller's client handed over to another organisation,
+`new` a client handed over to the caller (R5): the employment region's jobseeker who stops being one
+goes to Raseborg (`ResponsibilityAssigned`, Raseborg serves Hanko's residents under the agreement), and
+Raseborg's client who moved to Inkoo goes to Inkoo when Raseborg accepts Inkoo's claim. The previous owner
+is then refused as any other organisation is; the new one acts as on its own client, except that ending
+the relationship and erasure wait 30 days after a handover (409 `handover.protection`). Hanko, LUVN and
+Kela never hold a client; a provider (`provider:<id>/provider`, guidance's referrals) is refused every
+intake route but the public ones. Each cell runs on fresh clients.
 """
 
 from __future__ import annotations
@@ -41,23 +48,32 @@ employment-region/officer  own    200     200    200 412   200      404      404
 employment-region/system   own    200     200    403 403   403      403      403      403 200       200  403   403      403      403 403   403
 raseborg/officer           own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
 raseborg/system            own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
+raseborg/officer           new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403
+raseborg/system            new    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
+inga/officer               new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403
 inga/officer               own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
 inga/system                own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
 employment-region/officer  other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
 employment-region/system   other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
+employment-region/officer  prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
+employment-region/system   prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
 raseborg/officer           other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
 raseborg/system            other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
+raseborg/officer           prev   403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
 hango/officer              other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 hango/system               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 inga/officer               other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
 inga/system                other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
 luvn/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 luvn/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+luvn/officer               luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+luvn/system                luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 kela/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 kela/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 operator/operator          other  200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 notifications/service      other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   200
 planning/service           other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
+provider:mbi-raseborg/provider other 403  403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
 anonymous                  other  401     401    401 401   401      401      401      401 401       401  401   401      401      401 401   401
 """
 
@@ -82,6 +98,7 @@ kela/system                200  200   200        200      200         200       
 operator/operator          200  200   200        200      200         200         403        403           403      403         403          403           202         200
 notifications/service      403  403   403        403      403         403         403        403           403      403         403          403           202         200
 planning/service           403  403   403        403      403         403         403        403           403      403         403          403           202         200
+provider:mbi-raseborg/provider 403 403 403        403      403         403         403        403           403      403         403          403           202         200
 anonymous                  401  401   401        401      401         401         401        401           401      401         401          401           202         200
 """
 
@@ -182,6 +199,47 @@ def holder_of(caller: str, owns: str) -> str:
     return "inga" if organisation == "raseborg" else "raseborg"
 
 
+HANDOVERS = {"employment-region": "raseborg", "raseborg": "inga"}
+"""Who takes over each first holder's client in the `prev`/`new` cells (see the module's docstring)."""
+
+
+async def handed_over(http, auth_of, first: str) -> str:
+    """A fresh client of `first`, handed over to `HANDOVERS[first]` (R5) the way intake does it."""
+    client = await new_client(http, auth_of, first)
+    if first == "employment-region":  # no longer a jobseeker: a resident of Hanko, whom Raseborg serves
+        done = await http.post(f"/clients/{client}/jobseeker-status", headers=await auth_of("employment-region/officer"),
+                               json={"registered": False, "on": TODAY})
+        assert done.status_code == 200, done.text
+    else:  # moved to Inkoo: Inkoo claims the client, Raseborg accepts
+        claim = await http.post(f"/clients/{client}/claims", headers=await auth_of("inga/officer"),
+                                json={"home_municipality": "inga", "on": TODAY})
+        assert claim.status_code == 201, claim.text
+        done = await http.post(f"/clients/{client}/claims/{claim.json()['claim_id']}/acceptance",
+                               headers=await auth_of(f"{first}/officer"))
+        assert done.status_code == 200, done.text
+    summary = (await http.get(f"/clients/{client}", headers=await auth_of("operator/operator"))).json()
+    assert summary["responsible_organisation"] == HANDOVERS[first], summary
+    return client
+
+
+async def client_for(http, auth_of, caller: str, relation: str) -> str:
+    """A fresh client in `relation` to the caller's organisation."""
+    organisation = caller.split("/")[0]
+    if relation == "prev":
+        return await handed_over(http, auth_of, organisation)
+    if relation == "new":
+        return await handed_over(http, auth_of, next(f for f, to in HANDOVERS.items() if to == organisation))
+    if relation == "luvn":  # Raseborg's refugee placement: in LUVN's groups (R6)
+        response = await http.post(PATHS["refugee_placement"], headers=await auth_of("raseborg/system"),
+                                   json=body("refugee_placement", invent(), home_municipality="raseborg"))
+        assert response.status_code == 201, response.text
+        client = response.json()["client_id"]
+        summary = (await http.get(f"/clients/{client}", headers=await auth_of("operator/operator"))).json()
+        assert summary["luvn_participation_required"] and summary["responsible_organisation"] == "raseborg", summary
+        return client
+    return await new_client(http, auth_of, holder_of(caller, relation))
+
+
 CLAIMANT = {"raseborg": ("inga", "inga"), "inga": ("raseborg", "raseborg"), "employment-region": ("raseborg", "raseborg")}
 """Who claims each holder's client in the claim-decision cells, and for which municipality."""
 
@@ -238,7 +296,7 @@ async def call(http, auth_of, caller: str, route: str, client: str) -> httpx.Res
 
 @pytest.mark.parametrize(("caller", "owns", "route", "expected"), cases(CLIENT_TABLE, CLIENT_ROUTES))
 async def test_client_route(http, auth_of, caller, owns, route, expected):
-    client = await new_client(http, auth_of, holder_of(caller, owns))
+    client = await client_for(http, auth_of, caller, owns)
 
     response = await call(http, auth_of, caller, route, client)
 

@@ -20,8 +20,12 @@ import uuid
 import httpx
 import pytest
 
-from services.notifications.tests.integration.support import DaytimeClock, notifications_app, notifications_settings
-from services.planning.tests.conftest import eventually, publish  # noqa: F401 - publish is a fixture
+from services.notifications.tests.integration.support import (
+    DaytimeClock,
+    eventually,
+    notifications_app,
+    notifications_settings,
+)
 from notifications.bootstrap import build
 from tests.support.processes import free_port
 from tests.support.route_tables import (
@@ -29,13 +33,11 @@ from tests.support.route_tables import (
     COMMON_ROUTES,
     assert_every_route_listed,
     cases,
-    check_common_route,
-    common_cases,
-    holders,
-    intake_story,
+    check_every_shared_route,
+    client_cells,
+    publish_clients,
     refusal_names_its_reason,
     run_table,
-    rows,
     token_issuer,
 )
 
@@ -80,36 +82,24 @@ def test_the_table_lists_every_route_notifications_serves(infra):
 
 
 @pytest.fixture(scope="module")
-async def notifications(infra, publish):  # noqa: F811
+async def notifications(infra, publish):
     """Notifications for the module and a client of its own for every cell acting on one."""
     import asyncpg
 
-    wanted = [(caller, relation, route) for caller, relation in rows(TABLE) for route in ROUTES
-              if route in CLIENT_ROUTES]
     async with notifications_app(settings_for(infra), DaytimeClock(), infra) as url:
         pool = await asyncpg.create_pool(infra.dsn("notifications"), min_size=1, max_size=2)
         try:
-            clients = {}
-            for cell in wanted:
-                client_id = uuid.uuid4()
-                for event in intake_story(client_id, cell[0], cell[1]):
-                    await publish(event)
-                clients[cell] = (client_id, holders(cell[0], cell[1])[0])
+            clients = await publish_clients(publish, client_cells(TABLE, ROUTES, CLIENT_ROUTES))
 
             async def known() -> bool:
                 found = await pool.fetch("SELECT client_id, responsible_organisation FROM client_view "
                                          "WHERE client_id = ANY($1)", [c for c, _ in clients.values()])
                 return {r["client_id"]: r["responsible_organisation"] for r in found} == dict(clients.values())
 
-            await eventually(known, timeout=300)
+            await eventually(known, timeout=300, what="every cell's client in the client view")
             yield url, token_issuer(pool, "notifications route table"), {c: i for c, (i, _) in clients.items()}
         finally:
             await pool.close()
-
-
-async def check_common_cell(notifications, caller, relation, route, expected):
-    url, headers_of, _ = notifications
-    await check_common_route(url, await headers_of(caller), route, expected)
 
 
 async def check_cell(notifications, caller, relation, route, expected):
@@ -134,4 +124,4 @@ async def test_every_cell_of_the_table(notifications):
 
 
 async def test_every_cell_of_the_shared_routes_table(notifications):
-    await run_table(common_cases(), lambda *cell: check_common_cell(notifications, *cell), concurrency=1)
+    await check_every_shared_route(notifications[0], notifications[1])
