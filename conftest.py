@@ -12,9 +12,14 @@ import pytest
 # contracts/ as a namespace package called `contracts`, hiding contracts/src/contracts.
 import contracts  # noqa: F401
 import guide  # noqa: F401  (the same for guide/tests/: the public guide's package is guide/src/guide)
+from tests.support import ast_parse
 from tests.support.infra import Infra, provide
 
 pytest_plugins = ("tests.support.route_tables",)  # the `publish` fixture: events on the bus, as their producers
+
+# On CPython 3.11 before 3.11.8 two parses can meet inside the AST constructor and one fails with a
+# SystemError (hypothesis and schemathesis parse while they generate): see tests/support/ast_parse.py.
+ast_parse.install()
 
 
 @pytest.hookimpl(trylast=True)
