@@ -70,11 +70,15 @@ class NotificationsResult:
 def contact_responder() -> FastAPI:
     app = FastAPI()
 
-    @app.get("/internal/clients/{client_id}/contact")
-    async def contact(client_id: uuid.UUID) -> dict:
-        p = invent(str(client_id))
-        return {"client_id": str(client_id), "name": p.name, "email": p.email, "phone": p.phone,
+    def contact(client_id: str) -> dict:
+        p = invent(client_id)
+        return {"client_id": client_id, "name": p.name, "email": p.email, "phone": p.phone,
                 "address": None, "languages": list(p.languages), "interpreter_needed": False}
+
+    @app.post("/internal/contacts")
+    async def contacts(body: dict) -> dict:
+        asked = dict.fromkeys(r["client_id"] for r in body["reads"])
+        return {"contacts": [contact(c) for c in asked], "not_found": []}
 
     return app
 
