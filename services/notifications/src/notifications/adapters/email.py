@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import ssl
 import time
-from email.message import EmailMessage
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 from uuid import UUID
 
@@ -34,7 +37,28 @@ def message_id(notification_id: UUID, domain: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
-def build(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, domain: str) -> EmailMessage:
+def build(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, domain: str) -> Message:
+    """The message: a plain-text and an HTML part in UTF-8 (base64), the subject encoded
+    (RFC 2047), a Message-ID from the notification id. Built with the email package's MIME classes,
+    which take headers as they are (about ten times faster than parsing each one as `EmailMessage`
+    does); an address that is not ASCII (SMTPUTF8) goes the general way, `build_general`."""
+    if not (sender + to).isascii():
+        return build_general(rendered, notification_id=notification_id, sender=sender, to=to, domain=domain)
+    msg = MIMEMultipart("alternative")
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = Header(rendered.subject, "utf-8").encode() if not rendered.subject.isascii() else rendered.subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id(notification_id, domain)
+    for body, subtype in ((rendered.text, "plain"), (rendered.html(), "html")):
+        part = MIMEText(body, subtype, "utf-8")  # base64: the text's own line ends, whatever the transport's
+        del part["MIME-Version"]  # the message's own is enough
+        msg.attach(part)
+    msg["Content-Language"] = rendered.language
+    return msg
+
+
+def build_general(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, domain: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -70,7 +94,7 @@ class SmtpSender:
         self.connections_made += 1
         return smtp
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         """Returns when the server accepted the message; raises `SendFailed` otherwise."""
         smtp: aiosmtplib.SMTP | None = None
         try:
