@@ -4,9 +4,9 @@ gateway, per second, against a raw baseline measured in the same run on the same
 Ours: `n` events (half newcomer notices → a welcome e-mail, half interview bookings → an SMS
 invitation; each booking also queues its reminder for later, which is not sent) handled as the
 inbox hands them over (batches of 100 in one transaction), then the dispatcher until every message
-is accepted: claim, read the contact over HTTP, choose language and channel, render, send, record
-`sent` and the event. Baseline: the same number of e-mails (aiosmtplib) and SMS (httpx, one POST)
-with ready-made content, at the same concurrency, with no database, contact read or rendering.
+is accepted: claim, read the round's contacts over HTTP (one request), choose language and channel,
+render, send, record `sent` and the event. Baseline: the same number of e-mails (aiosmtplib) and SMS
+(httpx, one POST) with ready-made content, at the same concurrency, with no database, contact read or rendering.
 
 The servers are deploy's local SMTP server and SMS gateway, in this process on free ports, and a
 static HTTP responder stands in for intake's contact endpoint (so intake's vault is not in the
@@ -70,11 +70,15 @@ class NotificationsResult:
 def contact_responder() -> FastAPI:
     app = FastAPI()
 
-    @app.get("/internal/clients/{client_id}/contact")
-    async def contact(client_id: uuid.UUID) -> dict:
-        p = invent(str(client_id))
-        return {"client_id": str(client_id), "name": p.name, "email": p.email, "phone": p.phone,
+    def contact(client_id: str) -> dict:
+        p = invent(client_id)
+        return {"client_id": client_id, "name": p.name, "email": p.email, "phone": p.phone,
                 "address": None, "languages": list(p.languages), "interpreter_needed": False}
+
+    @app.post("/internal/contacts")
+    async def contacts(body: dict) -> dict:
+        asked = dict.fromkeys(r["client_id"] for r in body["reads"])
+        return {"contacts": [contact(c) for c in asked], "not_found": []}
 
     return app
 

@@ -35,6 +35,8 @@ def routes(service: str, seeded) -> list[Route]:
             Route("GET", "/clients/{client_id}", owner),
             Route("GET", "/clients/{client_id}/events", owner),
             Route("GET", "/internal/clients/{client_id}/contact", "notifications-service"),
+            Route("POST", "/internal/contacts", "notifications-service",
+                  {"reads": [{"client_id": str(seeded.client_id), "purpose": "notification_welcome"}]}),
         ]
     if service == "assessment":
         return [

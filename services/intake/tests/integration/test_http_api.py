@@ -374,6 +374,46 @@ class TestVault:
         assert (row["principal"], row["purpose"]) == ("notifications", "welcome_letter")
         assert "email" in row["fields"]
 
+    async def test_notifications_reads_several_clients_at_once_each_read_logged_with_its_purpose_erased_not_found(
+            self, http, as_, intake_db):
+        people = [invent(), invent()]
+        clients = [(await register(http, as_, "refugee_placement", p)).json()["client_id"] for p in people]
+        erased = (await register(http, as_, "kela_notification", invent())).json()["client_id"]
+        gone = await http.post(f"/clients/{erased}/erasure", headers=await as_("raseborg", "officer"),
+                               json={"basis": "client_request"})
+        assert gone.status_code == 200, gone.text
+        reads = [{"client_id": clients[0], "purpose": "notification_welcome"},
+                 {"client_id": clients[1], "purpose": "notification_plan_issued"},
+                 {"client_id": clients[0], "purpose": "notification_interview_invitation"},
+                 {"client_id": erased, "purpose": "notification_welcome"}]
+
+        response = await http.post("/internal/contacts", json={"reads": reads},
+                                   headers=await as_("notifications", "service"))
+
+        assert response.status_code == 200, response.text
+        found = response.json()
+        assert [(c["client_id"], c["email"]) for c in found["contacts"]] == [
+            (clients[0], people[0].email), (clients[1], people[1].email)]
+        assert found["not_found"] == [erased]
+        logged = await intake_db.fetch(
+            "SELECT client_id::text, principal, purpose FROM vault_access_log WHERE client_id = ANY($1::uuid[]) "
+            "AND principal = 'notifications' ORDER BY id", [UUID(c) for c in (*clients, erased)])
+        assert [(r["client_id"], r["purpose"]) for r in logged] == [(r["client_id"], r["purpose"]) for r in reads]
+
+    async def test_the_batch_contact_read_is_for_notifications_only_and_takes_at_most_100_reads(self, http, as_):
+        client = (await register(http, as_, "refugee_placement", invent())).json()["client_id"]
+        one = {"reads": [{"client_id": client, "purpose": "notification_welcome"}]}
+
+        other = await http.post("/internal/contacts", json=one, headers=await as_("planning", "service"))
+        officer = await http.post("/internal/contacts", json=one, headers=await as_("raseborg", "officer"))
+        too_many = await http.post("/internal/contacts", headers=await as_("notifications", "service"),
+                                   json={"reads": one["reads"] * 101})
+        no_purpose = await http.post("/internal/contacts", headers=await as_("notifications", "service"),
+                                     json={"reads": [{"client_id": client, "purpose": "Bad Purpose"}]})
+
+        assert (other.status_code, officer.status_code, too_many.status_code, no_purpose.status_code) == (
+            403, 403, 422, 422)
+
     async def test_another_service_may_not_read_contact_details(self, http, as_):
         client = (await register(http, as_, "refugee_placement", invent())).json()["client_id"]
 

@@ -39,42 +39,42 @@ pytestmark = pytest.mark.integration
 TODAY = today_in_finland().isoformat()
 
 CLIENT_ROUTES = ("summary", "events", "pd", "patch", "proposed", "p-accept", "p-reject", "log", "jobseeker", "move",
-                 "claim", "c-accept", "c-object", "end", "erase", "contact")
+                 "claim", "c-accept", "c-object", "end", "erase", "contact", "contacts")
 
 # Status of each client route, per caller (principal/role) and whether the client is the caller's own.
 CLIENT_TABLE = """
-caller                     owns   summary events pd  patch proposed p-accept p-reject log jobseeker move claim c-accept c-object end erase contact
-employment-region/officer  own    200     200    200 412   200      404      404      200 200       200  403   200      200      200 200   403
-employment-region/system   own    200     200    403 403   403      403      403      403 200       200  403   403      403      403 403   403
-raseborg/officer           own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
-raseborg/system            own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
-raseborg/officer           new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403
-raseborg/system            new    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
-inga/officer               new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403
-inga/officer               own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403
-inga/system                own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403
-employment-region/officer  other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
-employment-region/system   other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
-employment-region/officer  prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
-employment-region/system   prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403
-raseborg/officer           other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
-raseborg/system            other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
-raseborg/officer           prev   403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
-hango/officer              other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-hango/system               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-inga/officer               other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
-inga/system                other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403
-luvn/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-luvn/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-luvn/officer               luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-luvn/system                luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-kela/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-kela/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-operator/operator          other  200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-notifications/service      other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   200
-planning/service           other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-provider:mbi-raseborg/provider other 403  403    403 403   403      403      403      403 403       403  403   403      403      403 403   403
-anonymous                  other  401     401    401 401   401      401      401      401 401       401  401   401      401      401 401   401
+caller                     owns   summary events pd  patch proposed p-accept p-reject log jobseeker move claim c-accept c-object end erase contact  contacts
+employment-region/officer  own    200     200    200 412   200      404      404      200 200       200  403   200      200      200 200   403      403
+employment-region/system   own    200     200    403 403   403      403      403      403 200       200  403   403      403      403 403   403      403
+raseborg/officer           own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403      403
+raseborg/system            own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403      403
+raseborg/officer           new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403      403
+raseborg/system            new    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403      403
+inga/officer               new    200     200    200 412   200      404      404      200 403       200  409   200      200      409 409   403      403
+inga/officer               own    200     200    200 412   200      404      404      200 403       200  409   200      200      200 200   403      403
+inga/system                own    200     200    403 403   403      403      403      403 403       200  409   403      403      403 403   403      403
+employment-region/officer  other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403      403
+employment-region/system   other  403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403      403
+employment-region/officer  prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403      403
+employment-region/system   prev   403     403    403 403   403      403      403      403 409       403  403   403      403      403 403   403      403
+raseborg/officer           other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403      403
+raseborg/system            other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403      403
+raseborg/officer           prev   403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403      403
+hango/officer              other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+hango/system               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+inga/officer               other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403      403
+inga/system                other  403     403    403 403   403      403      403      403 403       403  201   403      403      403 403   403      403
+luvn/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+luvn/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+luvn/officer               luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+luvn/system                luvn   200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+kela/officer               other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+kela/system                other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+operator/operator          other  200     200    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+notifications/service      other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   200      200
+planning/service           other  403     403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+provider:mbi-raseborg/provider other 403  403    403 403   403      403      403      403 403       403  403   403      403      403 403   403      403
+anonymous                  other  401     401    401 401   401      401      401      401 401       401  401   401      401      401 401   401      401
 """
 
 OPEN_ROUTES = ("list", "count", "duplicates", "w-claims", "w-handovers", "w-requests", "resolution", "reg-jobseeker",
@@ -113,7 +113,8 @@ SERVED = {
     "c-accept": "POST /clients/{client_id}/claims/{claim_id}/acceptance",
     "c-object": "POST /clients/{client_id}/claims/{claim_id}/objection",
     "end": "POST /clients/{client_id}/relationship-end", "erase": "POST /clients/{client_id}/erasure",
-    "contact": "GET /internal/clients/{client_id}/contact", "list": "GET /clients", "count": "GET /clients/count",
+    "contact": "GET /internal/clients/{client_id}/contact", "contacts": "POST /internal/contacts",
+    "list": "GET /clients", "count": "GET /clients/count",
     "duplicates": "GET /duplicates", "w-claims": "GET /worklist/claims", "w-handovers": "GET /worklist/handovers",
     "w-requests": "GET /worklist/contact-requests",
     "resolution": "POST /duplicates/resolution", "reg-jobseeker": "POST /registrations/jobseeker",
@@ -291,6 +292,9 @@ async def call(http, auth_of, caller: str, route: str, client: str) -> httpx.Res
             return await http.post(f"{at}/erasure", headers=headers, json={"basis": "client_request"})
         case "contact":
             return await http.get(f"/internal/clients/{client}/contact", headers=purpose)
+        case "contacts":
+            return await http.post("/internal/contacts", headers=headers,
+                                   json={"reads": [{"client_id": client, "purpose": "route_table"}]})
     raise AssertionError(route)
 
 

@@ -46,7 +46,7 @@ def build(settings: NotificationsSettings, *, clock: Any = None, dispatch: bool 
     channels = Channels(
         email=SmtpSender(host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
                          username=settings.smtp_username, password=settings.smtp_password.get_secret_value(),
-                         timeout=settings.smtp_timeout_s),
+                         timeout=settings.smtp_timeout_s, keepalive_s=settings.smtp_keepalive_s),
         sms=SmsGateway(settings.sms_url, settings.sms_api_key.get_secret_value(), sender=settings.sms_sender,
                        callback_url=settings.receipts_url(), timeout=settings.sms_timeout_s),
         mail_from=settings.mail_from, message_id_domain=settings.message_id_domain)
@@ -71,6 +71,7 @@ def build(settings: NotificationsSettings, *, clock: Any = None, dispatch: bool 
                     await task
         await contacts.close()
         await channels.sms.close()
+        await channels.email.close()
 
     app, _ = create_service_app(settings, title="Notifications", migrations=MIGRATIONS, subscriptions=events.subscriptions(now),
                                 parts=[parts.CLIENT_VIEW],

@@ -15,7 +15,7 @@ class NotificationsSettings(ServiceSettings):
     public_url: str = Field("", description="This service's address as the SMS gateway reaches it (receipts are "
                                             "posted to <public_url>/sms/receipts); default http://host:port.")
     intake_url: str = Field("http://127.0.0.1:8101", description="Intake's address; contact details are read "
-                                                                 "from /internal/clients/{id}/contact at send time.")
+                                                                 "from POST /internal/contacts at send time.")
     intake_token: SecretStr = Field(SecretStr(""), description="A `service` credential of principal "
                                                                "`notifications` issued on intake.")
     smtp_host: str = Field("127.0.0.1", description="SMTP relay host.")
@@ -24,6 +24,9 @@ class NotificationsSettings(ServiceSettings):
     smtp_username: str = Field("", description="SMTP AUTH user; empty: no authentication.")
     smtp_password: SecretStr = Field(SecretStr(""), description="SMTP AUTH password.")
     smtp_timeout_s: float = Field(15.0, gt=0, description="Timeout of each SMTP command.")
+    smtp_keepalive_s: float = Field(10.0, ge=0, description="An SMTP connection is kept open for the next message "
+                                                           "this long after its last one; 0: a new connection "
+                                                           "per message.")
     mail_from: str = Field("integration@raseborg.example", description="The sender of every e-mail.")
     message_id_domain: str = Field("notifications.raseborg.example",
                                    description="Right-hand side of Message-IDs (<notification-id@domain>).")

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from notifications.adapters.email import build
+from notifications.adapters.email import build, build_general
 from notifications.adapters.letters import render_pdf
 from notifications.adapters.sms import sign, signature_valid
 from notifications.domain.offices import office_of
@@ -27,6 +27,27 @@ def test_an_email_has_a_text_and_an_html_part_in_utf8_and_a_message_id_from_the_
     html = parsed.get_body(("html",))
     assert text.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
     assert "خدمات الاندماج" in text.get_content() and 'dir="rtl"' in html.get_content()
+
+
+@pytest.mark.parametrize("language", ["ar", "sv", "en"])
+def test_the_fast_email_reads_the_same_as_the_general_one(language):
+    nid = uuid4()
+    rendered = template("welcome", language).render(PARAMS)
+    made = {how: email.message_from_bytes(b(rendered, notification_id=nid, sender="a@example.org", to="b@example.org",
+                                             domain="n.example").as_bytes(), policy=policy.default)
+            for how, b in (("fast", build), ("general", build_general))}
+
+    def reading(m):
+        parts = [(p.get_content_type(), p.get_content_charset(), p.get_content()) for p in m.iter_parts()]
+        return (m.get_content_type(), m["From"], m["To"], m["Subject"], m["Message-ID"], m["Content-Language"], parts)
+
+    assert reading(made["fast"]) == reading(made["general"])
+
+
+def test_an_address_that_is_not_ascii_is_built_the_general_way():
+    rendered = template("welcome", "fi").render(PARAMS)
+    msg = build(rendered, notification_id=uuid4(), sender="a@example.org", to="väinö@example.fi", domain="n.example")
+    assert msg["To"] == "väinö@example.fi" and msg.get_body(("plain",)).get_content_charset() == "utf-8"
 
 
 def _pdf_text_units(pdf: bytes) -> str:

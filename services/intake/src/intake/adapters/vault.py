@@ -191,8 +191,9 @@ class PostgresVault:
         row = await self.conn.fetchrow(
             """SELECT k.master_key_id, k.wrapped_key, r.ciphertext
                FROM vault_keys k JOIN vault_records r USING (client_id) WHERE client_id = $1""", client_id)
-        if row is None:
-            return None
+        return None if row is None else self._decrypted(client_id, row)
+
+    def _decrypted(self, client_id: UUID, row: asyncpg.Record) -> VaultRecord:
         data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
         return VaultRecord.from_bytes(crypto.decrypt(data_key, row["ciphertext"], client_id=client_id))
 
@@ -203,6 +204,20 @@ class PostgresVault:
                VALUES ($1, $2, $3, $4, $5, $6)""",
             client_id, accessor.principal, accessor.role, accessor.key_id, accessor.purpose, list(fields))
         return await self.load(client_id)
+
+    async def read_many_for(self, reads: list[tuple[UUID, Accessor]], fields: tuple[str, ...]
+                            ) -> dict[UUID, VaultRecord]:
+        """`read_for` of several clients at once: every read written to the access log (also of a client
+        with nothing there), then the records found, by client."""
+        await self.conn.executemany(
+            """INSERT INTO vault_access_log (client_id, principal, role, key_id, purpose, fields)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            [(client_id, a.principal, a.role, a.key_id, a.purpose, list(fields)) for client_id, a in reads])
+        rows = await self.conn.fetch(
+            """SELECT client_id, k.master_key_id, k.wrapped_key, r.ciphertext
+               FROM vault_keys k JOIN vault_records r USING (client_id) WHERE client_id = ANY($1::uuid[])""",
+            list({client_id for client_id, _ in reads}))
+        return {r["client_id"]: self._decrypted(r["client_id"], r) for r in rows}
 
     async def find_by_identity_code(self, identity_code: str) -> UUID | None:
         return await self.conn.fetchval(

@@ -243,6 +243,27 @@ class ContactDetails(BaseModel):
     interpreter_needed: bool
 
 
+class ContactRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: UUID
+    purpose: str = Field(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="Why it is read (e.g. "
+                         "`notification_welcome`); written to the client's access log.")
+
+
+class ContactReads(BaseModel):
+    """Several contact reads in one request, each with its own purpose."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reads: list[ContactRead] = Field(min_length=1, max_length=100)
+
+
+class ContactDetailsMany(BaseModel):
+    contacts: list[ContactDetails] = Field(description="Those found, in the order asked, once per client.")
+    not_found: list[UUID] = Field(description="Clients with no personal data: erased, or never registered.")
+
+
 class AccessLogEntry(BaseModel):
     principal: str
     role: str

@@ -70,6 +70,16 @@ async def personal_data_and_revision(uow: PostgresUnitOfWork, client_id: UUID, a
     return record, revision
 
 
+async def contact_records(uow: PostgresUnitOfWork, reads: list[tuple[UUID, Accessor]],
+                          fields: tuple[str, ...]) -> dict[UUID, VaultRecord]:
+    """The vault records of several clients in one transaction, each read logged with its own purpose;
+    a client whose data is erased (or was never stored) is left out."""
+    async with uow:
+        found = await uow.vault.read_many_for(reads, fields)
+        await uow.commit()  # the accesses are logged even when nothing is returned
+    return found
+
+
 async def proposed_changes(uow: PostgresUnitOfWork, client_id: UUID, accessor: Accessor) -> list[ProposedChange]:
     """The open proposed changes of the person's data; the read is logged like any read of it."""
     async with uow:

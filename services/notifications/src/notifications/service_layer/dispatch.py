@@ -14,9 +14,11 @@ Exactly once, as far as each channel allows:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -25,7 +27,7 @@ from backbone.errors import TRANSIENT
 from contracts.events.notifications import NotificationFailed, NotificationSent
 from notifications.adapters import email as mail
 from notifications.adapters import postgres
-from notifications.adapters.errors import ClientGone, SendFailed
+from notifications.adapters.errors import SendFailed
 from notifications.adapters.intake import Contact, IntakeContacts
 from notifications.adapters.postgres import Message
 from notifications.adapters.sms import SmsGateway
@@ -90,15 +92,38 @@ class Dispatcher:
                 delay = min(delay * 2, 5.0)
 
     async def step(self) -> int:
-        """One round: claim the due messages and attempt each once. Returns how many were attempted."""
+        """One round: claim the due messages and attempt each once. Returns how many were attempted.
+
+        The round's contact details are read from intake in one request and its opt-outs in one query,
+        both after the claim, so each is as fresh as a read per message would be."""
         claimed = await postgres.claim(self.pool, self.now(), limit=self.batch, lease_s=self.lease_s)
-        await asyncio.gather(*(self._guarded(m) for m in claimed))
+        now = self.now()
+        # Intake's event about the client has not reached the client view yet (another topic, another
+        # consumer): such a message waits for it a little, so the office and the language fallback are the
+        # client's.
+        early = [m for m in claimed if m.home_municipality is None and now < m.not_before + self.view_wait]
+        waiting = {m.notification_id for m in early}
+        ready = [m for m in claimed if m.notification_id not in waiting]
+        contacts: dict[UUID, Contact | None] = {}
+        opted: dict[UUID, frozenset[str]] = {}
+        unreadable: SendFailed | None = None
+        if ready:
+            try:
+                contacts = await self.contacts.contacts(dict.fromkeys(
+                    (m.client_id, purpose_of(m.template_code)) for m in ready))
+            except SendFailed as failure:
+                unreadable = failure
+            else:
+                opted = await postgres.opted_out_of(self.pool, [m.client_id for m in ready])
+        await asyncio.gather(*(self._guarded(m, self._wait_for_view(m, now)) for m in early),
+                             *(self._guarded(m, self._attempt(m, contacts, opted, unreadable)) for m in ready))
+        contacts.clear()  # the contact details live for this round's sends only
         return len(claimed)
 
-    async def _guarded(self, m: Message) -> None:
+    async def _guarded(self, m: Message, attempt: Coroutine[Any, Any, None]) -> None:
         async with self._limit:
             try:
-                await self.attempt(m)
+                await attempt
             except TRANSIENT:
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other messages: retry later
@@ -107,28 +132,21 @@ class Dispatcher:
                 await self._failed(m, m.channels[0], SendFailed("provider_unavailable", type(exc).__name__,
                                                                 permanent=False))
 
-    async def attempt(self, m: Message) -> None:
-        now = self.now()
-        if m.home_municipality is None and now < m.not_before + self.view_wait:
-            # Intake's event about the client has not reached the client view yet (another topic, another
-            # consumer): wait for it a little, so the office and the language fallback are the client's.
-            await self._finish(m, "queued", next_attempt_at=now + VIEW_RETRY, attempts=m.attempts - 1)
+    async def _wait_for_view(self, m: Message, now: datetime) -> None:
+        await self._finish(m, "queued", next_attempt_at=now + VIEW_RETRY, attempts=m.attempts - 1)
+
+    async def _attempt(self, m: Message, contacts: dict[UUID, Contact | None], opted: dict[UUID, frozenset[str]],
+                       unreadable: SendFailed | None) -> None:
+        if unreadable is not None:
+            await self._failed(m, m.channels[0], unreadable)
             return
-        try:
-            contact = await self.contacts.contact(m.client_id, purpose_of(m.template_code))
-        except ClientGone:
+        contact = contacts.get(m.client_id)
+        if contact is None:  # intake has no personal data of the client: erased
             await self._finish(m, "cancelled", failure_reason="client_not_found")
             return
-        except SendFailed as failure:
-            await self._failed(m, m.channels[0], failure)
-            return
-        try:
-            await self._send(m, contact)
-        finally:
-            del contact  # the contact details live for this send only
+        await self._send(m, contact, opted.get(m.client_id, frozenset()))
 
-    async def _send(self, m: Message, contact: Contact) -> None:
-        opted = await postgres.opted_out(self.pool, m.client_id)
+    async def _send(self, m: Message, contact: Contact, opted: frozenset[str]) -> None:
         reachable = [c for c in m.channels if contact.reachable_by(c)]
         usable = [c for c in reachable if c not in opted]
         if not usable:
