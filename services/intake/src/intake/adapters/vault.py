@@ -231,15 +231,10 @@ class PostgresVault:
             "SELECT client_id FROM vault_match_keys WHERE kind = 'identity_code' AND digest = $1",
             self.keys.identity_digest(identity_code))
 
-    async def find_similar(self, person: PersonalData, municipality: str) -> list[UUID]:
-        """Clients with the same (loosely matched) name, birth date and municipality who could be this
-        person: a client holding another identity code is someone else and is left out."""
-        rows = await self.conn.fetch(
-            _SIMILAR, self.keys.similarity_digest(person, municipality), person.identity_code is not None)
-        return [r["client_id"] for r in rows]
-
     async def find_person(self, person: PersonalData, municipality: str) -> tuple[UUID | None, list[UUID]]:
-        """`find_by_identity_code` (None without a code) and `find_similar` in one round trip."""
+        """In one round trip: the client with the person's identity code (None without a code), and the
+        clients with the same (loosely matched) name, birth date and municipality who could be this
+        person: a client holding another identity code is someone else and is left out."""
         row = await self.conn.fetchrow(
             f"""SELECT (SELECT client_id FROM vault_match_keys WHERE kind = 'identity_code' AND digest = $3)
                        AS by_identity_code,
