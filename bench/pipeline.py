@@ -683,8 +683,9 @@ async def _runs(target: Target, sizes: PipelineSizes, result: PipelineResult, ht
                 senders: dict[str, str], booker: Booker, arrivals: Arrivals, today: date, clock: DaytimeClock) -> None:
     for rep in range(sizes.reps):
         log(f"pipeline run {rep + 1}/{sizes.reps}: {sizes.welcome} newcomer notices -> welcome e-mails")
-        await _chain(target, sizes, result, http, senders["raseborg"], [newcomer_notice(today) for _ in range(sizes.welcome)],
-                     booker, arrivals, result.welcome, result.welcome_raw, WELCOME_HOPS, clock)
+        await _chain(target, sizes, result, http, senders["raseborg"],
+                     [newcomer_notice(today) for _ in range(sizes.welcome)], booker, arrivals, result.welcome,
+                     result.welcome_raw, WELCOME_HOPS, clock)
         log(f"pipeline run {rep + 1}/{sizes.reps}: {sizes.invitation} jobseekers -> case -> booking -> invitation SMS")
         await _chain(target, sizes, result, http, senders["employment-region"],
                      [jobseeker(today) for _ in range(sizes.invitation)], booker, arrivals, result.invitation,

@@ -104,8 +104,8 @@ async def measure(target: Target, sent: Mapping[str, Sent], arrived: Mapping[str
     else:
         triggers = {when[c, "registered_id"]: c for c in ids if (c, "registered_id") in when}
     for r in await _rows(target.service_dsn("notifications"),
-                         "SELECT event_id, min(processed_at) AS processed_at FROM inbox WHERE event_id = ANY($1::uuid[]) "
-                         "GROUP BY event_id", list(triggers)):
+                         "SELECT event_id, min(processed_at) AS processed_at FROM inbox "
+                         "WHERE event_id = ANY($1::uuid[]) GROUP BY event_id", list(triggers)):
         when[triggers[r["event_id"]], "notifications_applied"] = r["processed_at"].timestamp()
     for r in await _rows(target.service_dsn("notifications"),
                          "SELECT event_id, created_at, sent_at FROM notifications WHERE event_id = ANY($1::uuid[])",
@@ -180,5 +180,6 @@ def cpu_note(title: str, used: Mapping[str, float], messages: int, cores: int) -
     """CPU milliseconds per message by process, and the rate the sum would allow on `cores` idle cores."""
     total = sum(used.values())
     parts = "; ".join(f"{name} {seconds * 1000 / messages:,.1f}" for name, seconds in used.items())
-    ceiling = f"; at that cost {cores} idle cores would carry at most {cores * messages / total:,.0f} msg/s" if total else ""
+    ceiling = (f"; at that cost {cores} idle cores would carry at most {cores * messages / total:,.0f} msg/s"
+               if total else "")
     return f"{title} (CPU ms per message, {messages} messages): {parts}; sum {total * 1000 / messages:,.1f}{ceiling}."
