@@ -21,7 +21,8 @@ Baseline, for both: the same number of ClientRegistered-sized messages through a
 topics (`bench.hops.<random>.<i>`, 3 partitions each, made and deleted by the broker's admin): produce
 (idempotent, acks=all) -> consume -> produce -> ... -> consume, each hop its own consumer.
 
-The SMTP server and the SMS gateway are deploy's own, served in this process on free ports; notifications
+The SMTP server and the SMS gateway are deploy's own, each a process of its own on a free port (the SMS
+gateway appends what it accepts to a store file this process reads); notifications
 runs on a clock shifted to midday in Helsinki (`bench.daytime_notifications`), so no SMS waits for the
 morning. Its other settings are the production defaults (dispatcher idle pause 0.2 s, 8 sends at once).
 
@@ -39,6 +40,8 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,11 +59,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from backbone import clientview
 from backbone.auth.temporary import issue_temporary, revoke_temporary
 from backbone.kafka import move_group_to_end
+from bench import stages
 from bench.common import (ServiceRun, Target, envelopes, free_port, log, median, new_clients, percentile,
                           producer)
+from bench.stages import TRACED, Sent
 from contracts.ingress import identity_code
 from contracts.topics import event_topic
-from deploy import mailserver, smsgateway
 from tests.support.daytime import DaytimeClock
 
 ADMIN = "admin"  # the scratch topics and the consumer-group moves: the broker's super user
@@ -72,6 +76,7 @@ FIGURES = (
     "pipeline: registration -> invitation SMS accepted",
     "latency registration -> invitation SMS accepted, p50",
     "latency registration -> invitation SMS accepted, p99",
+    "stage: intake alone, jobseeker registrations answered",
 )
 
 
@@ -100,6 +105,12 @@ class PipelineResult:
     latency_raw: list[float] = field(default_factory=list)  # seconds, first produce -> last consume, 3 hops
     offered_rate: float = 0.0
     missing: int = 0  # registrations whose message did not arrive within the timeout
+    intake_alone: float | None = None  # registrations/s, intake running alone, SENDERS senders
+    intake_alone_probe: float | None = None  # GET /healthz/s of the same process, SENDERS senders
+    stages: dict[str, stages.Stages] = field(default_factory=dict)  # chain -> where its time went
+    harness_cpu: list[float] = field(default_factory=list)  # this process's CPU share per throughput run
+    meter: stages.CpuMeter | None = None
+    cpu: dict[str, tuple[dict[str, float], int]] = field(default_factory=dict)  # chain -> CPU s by process, messages
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list:
@@ -122,6 +133,8 @@ class PipelineResult:
             rows.append(Row(FIGURES[2 + q // 99], "ms", percentile(ms, q) if ms else None,
                             f"raw {INVITATION_HOPS}-hop chain, p{q}", percentile(base, q) if base else None,
                             missing="" if ms else "no SMS arrived"))
+        rows.append(Row(FIGURES[4], "reg/s", self.intake_alone, f"GET /healthz, same process, {SENDERS} senders",
+                        self.intake_alone_probe, percent=True, missing="" if self.intake_alone else "not measured"))
         return rows
 
     def text_notes(self) -> list[str]:
@@ -135,6 +148,15 @@ class PipelineResult:
             (f"Pipeline latency: {len(self.latency)} jobseeker registrations offered at {self.offered_rate:.1f}/s "
              f"(target {s.latency_rate:g}/s), request -> SMS gateway received_at; baseline: raw 3-hop chain at the "
              "same rate."),
+            (f"Stage: {s.invitation} jobseeker registrations to intake alone (assessment and notifications not yet "
+             f"started) from {SENDERS} senders, first request -> last answer; baseline: as many GET /healthz of the "
+             "same process from as many senders."),
+            *(self.stages[chain].note(f"Where the time went, {chain}", rates=chain != "latency")
+              for chain in ("welcome", "invitation", "latency") if chain in self.stages),
+            *(stages.cpu_note(f"CPU, {chain} runs", used, count, os.cpu_count() or 1)
+              for chain, (used, count) in self.cpu.items()),
+            *([f"The bench process itself used {max(self.harness_cpu) * 100:.0f} % of one core at most during a "
+               "throughput run (senders, booker, SMTP server and SMS gateway)."] if self.harness_cpu else []),
             *self.notes,
         ]
 
@@ -241,11 +263,12 @@ def consumer_groups() -> dict[str, tuple[str, ...]]:
     return groups
 
 
-async def skip_backlogs(target: Target) -> int:
-    """Commit each group's offsets at the end of its topics (before its service starts); how many
-    messages that skipped."""
+async def skip_backlogs(target: Target, but: tuple[str, ...] = ()) -> int:
+    """Commit each group's offsets (but those of the groups in `but`) at the end of its topics (before
+    its service starts); how many messages that skipped."""
     kafka = {**target.kafka(ADMIN), "client_id": "bench-pipeline"}
-    return sum([await move_group_to_end(kafka, group, topics) for group, topics in consumer_groups().items()])
+    return sum([await move_group_to_end(kafka, group, topics) for group, topics in consumer_groups().items()
+                if group not in but])
 
 
 # The people and their registrations ------------------------------------------------------------------
@@ -283,26 +306,40 @@ def jobseeker(today: date) -> tuple[str, dict, str]:
 
 
 class Arrivals:
-    """What the in-process SMTP server and SMS gateway accepted, by recipient (e-mail address, or the
-    phone number's digits), with the server's own time of acceptance."""
+    """What the SMTP server and SMS gateway accepted, by recipient (e-mail address, or the phone number's
+    digits), with the server's own time of acceptance. Each message is read once: a poll reads only
+    the mail files and the gateway's store lines that are new since the last."""
 
-    def __init__(self, maildir: Path, gateway: smsgateway.Gateway) -> None:
-        self.maildir, self.gateway = maildir, gateway
+    def __init__(self, maildir: Path, sms_store: Path) -> None:
+        self.maildir, self.sms_store = maildir, sms_store
+        self._emails: dict[str, float] = {}
+        self._mail_seen: set[str] = set()
+        self._sms: dict[str, float] = {}
+        self._sms_read = 0  # bytes of the store read so far
 
     def emails(self) -> dict[str, float]:
-        found = {}
-        for meta in self.maildir.glob("*.json"):
-            data = json.loads(meta.read_text())
+        for message in self.maildir.glob("*.eml"):  # written last: its .json is complete
+            if message.name in self._mail_seen:
+                continue
+            self._mail_seen.add(message.name)
+            data = json.loads(message.with_suffix(".json").read_text())
             for rcpt in data["rcpt_tos"]:
-                found.setdefault(rcpt.lower(), datetime.fromisoformat(data["received_at"]).timestamp())
-        return found
+                self._emails.setdefault(rcpt.lower(), datetime.fromisoformat(data["received_at"]).timestamp())
+        return self._emails
 
     def sms(self) -> dict[str, float]:
-        found = {}
-        for m in list(self.gateway.messages):
-            found.setdefault("".join(ch for ch in m["to"] if ch.isdigit()),
-                             datetime.fromisoformat(m["received_at"]).timestamp())
-        return found
+        if not self.sms_store.exists():
+            return self._sms
+        with self.sms_store.open("rb") as store:
+            store.seek(self._sms_read)
+            for line in store:
+                if not line.endswith(b"\n"):  # still being written: read it next time
+                    break
+                self._sms_read += len(line)
+                m = json.loads(line)
+                self._sms.setdefault("".join(ch for ch in m["to"] if ch.isdigit()),
+                                     datetime.fromisoformat(m["received_at"]).timestamp())
+        return self._sms
 
     async def wait(self, wanted: set[str], sms: bool, timeout: float) -> dict[str, float]:
         deadline = time.monotonic() + timeout
@@ -311,6 +348,53 @@ class Arrivals:
             if wanted <= got.keys() or time.monotonic() >= deadline:
                 return {k: v for k, v in got.items() if k in wanted}
             await asyncio.sleep(0.1)
+
+
+class Servers:
+    """The SMTP server and the SMS gateway (deploy's own, `python -m deploy.mailserver` and
+    `python -m deploy.smsgateway --store`) as processes of their own: accepting a message never waits
+    for the bench's senders and booker, nor they for it, and their CPU is counted apart from the bench's."""
+
+    def __init__(self, folder: Path, keys: dict[str, str], logdir: Path) -> None:
+        self.maildir, self.sms_store, self.logdir = folder / "mail", folder / "sms.jsonl", logdir
+        self.smtp_port, sms_port = free_port(), free_port()
+        self.sms_url = f"http://127.0.0.1:{sms_port}"
+        env = {**os.environ, "BACKBONE_SMS_API_KEY": keys["sms_api_key"],
+               "BACKBONE_SMS_CALLBACK_SECRET": keys["sms_callback_secret"]}
+        self.commands = {
+            "mailserver": [sys.executable, "-m", "deploy.mailserver", "--port", str(self.smtp_port),
+                           "--maildir", str(self.maildir)],
+            "smsgateway": [sys.executable, "-m", "deploy.smsgateway", "--port", str(sms_port),
+                           "--store", str(self.sms_store)]}
+        self.env = env
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    async def __aenter__(self) -> Servers:
+        from deploy.config import REPO
+        from deploy.procs import port_open
+
+        for name, command in self.commands.items():
+            with open(self.logdir / f"{name}.log", "wb") as out:
+                self.procs[name] = subprocess.Popen(command, env=self.env, cwd=REPO, stdout=out,
+                                                    stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        for name, port in (("mailserver", self.smtp_port), ("smsgateway", int(self.sms_url.rsplit(":", 1)[1]))):
+            while not await asyncio.to_thread(port_open, "127.0.0.1", port):
+                if self.procs[name].poll() is not None or time.monotonic() > deadline:
+                    await self.__aexit__()
+                    raise RuntimeError(f"{name} did not start; see {self.logdir / name}.log")
+                await asyncio.sleep(0.1)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                await asyncio.to_thread(proc.wait, 15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 class Booker:
@@ -326,14 +410,17 @@ class Booker:
         self.opened: dict[str, str] = {}  # cases read before their client was wanted: client id -> case id
         self.booked: set[str] = set()
         self.failures: list[str] = []
+        self.published: dict[tuple[str, str], float] = {}  # (client id, event type) -> Kafka timestamp, s
+        self.read_at: dict[str, float] = {}  # client id -> when this process read its AssessmentCaseOpened
+        self.booking: dict[str, tuple[float, float]] = {}  # client id -> booking request sent, answered
         self.tasks: set[asyncio.Task] = set()
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
-        topic = event_topic("assessment")
         await self.consumer._client.force_metadata_update()
-        tps = [TopicPartition(topic, p) for p in sorted(self.consumer.partitions_for_topic(topic) or ())]
+        tps = [TopicPartition(topic, p) for topic in (clientview.TOPIC, event_topic("assessment"))
+               for p in sorted(self.consumer.partitions_for_topic(topic) or ())]
         self.consumer.assign(tps)
         await self.consumer.seek_to_end(*tps)
         for tp in tps:
@@ -343,31 +430,37 @@ class Booker:
     async def _run(self) -> None:
         while True:
             batches = await self.consumer.getmany(timeout_ms=100, max_records=500)
+            now = time.time()
             for records in batches.values():
                 for r in records:
                     envelope = json.loads(r.value)
+                    if envelope["type"] in TRACED:
+                        self.published[envelope["client_id"], envelope["type"]] = r.timestamp / 1000
                     if envelope["type"] != "AssessmentCaseOpened":
                         continue
+                    self.read_at[envelope["client_id"]] = now
                     if envelope["client_id"] in self.wanted:
-                        self._book_soon(envelope["payload"]["assessment_id"])
+                        self._book_soon(envelope["client_id"], envelope["payload"]["assessment_id"])
                     else:  # its registration's answer may still be on its way to the sender
                         self.opened[envelope["client_id"]] = envelope["payload"]["assessment_id"]
 
     def want(self, client_id: str) -> None:
         self.wanted.add(client_id)
         if client_id in self.opened:
-            self._book_soon(self.opened.pop(client_id))
+            self._book_soon(client_id, self.opened.pop(client_id))
 
-    def _book_soon(self, assessment_id: str) -> None:
-        task = asyncio.create_task(self._book(assessment_id))
+    def _book_soon(self, client_id: str, assessment_id: str) -> None:
+        task = asyncio.create_task(self._book(client_id, assessment_id))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _book(self, assessment_id: str) -> None:
+    async def _book(self, client_id: str, assessment_id: str) -> None:
         when = (datetime.now(UTC) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+        sent = time.time()
         resp = await self.http.post(f"/cases/{assessment_id}/interview", json={
             "scheduled_at": when.isoformat(), "place": "karis", "language": "fi",
             "cancellation_instructions_given": True})
+        self.booking[client_id] = (sent, time.time())
         if resp.status_code >= 300:
             self.failures.append(f"{resp.status_code} {resp.text[:200]}")
         else:
@@ -399,25 +492,26 @@ async def _register(http: httpx.AsyncClient, token: str, path: str, body: dict) 
 
 
 async def _burst(http: httpx.AsyncClient, token: str, made: list[tuple[str, dict, str]], booker: Booker | None
-                 ) -> tuple[dict[str, float], set[str]]:
-    """Send every registration from SENDERS concurrent senders; when each was sent, and the recipients
-    whose registration made a new client (a person already known gets no first message)."""
-    started: dict[str, float] = {}
-    fresh: set[str] = set()
+                 ) -> dict[str, Sent]:
+    """Send every registration from SENDERS concurrent senders; per recipient when it was sent and
+    answered, and its client when the registration made a new one (a person already known gets no
+    first message)."""
+    sent: dict[str, Sent] = {}
     queue = list(reversed(made))
 
     async def sender() -> None:
         while queue:
             path, body, recipient = queue.pop()
-            started[recipient] = time.time()
+            sent[recipient] = one = Sent(time.time())
             answer = await _register(http, token, path, body)
+            one.answered = time.time()
             if answer["created"]:
-                fresh.add(recipient)
+                one.client_id = answer["client_id"]
                 if booker is not None:
                     booker.want(answer["client_id"])
 
     await asyncio.gather(*(sender() for _ in range(SENDERS)))
-    return started, fresh
+    return sent
 
 
 async def bench_pipeline(target: Target, sizes: PipelineSizes) -> PipelineResult:
@@ -426,45 +520,52 @@ async def bench_pipeline(target: Target, sizes: PipelineSizes) -> PipelineResult
     keys = target.secrets["notifications"]
     clock = DaytimeClock()
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as folder:
-        maildir, logdir = Path(folder) / "mail", Path(folder) / "logs"
+        logdir = Path(folder) / "logs"
         logdir.mkdir()
-        smtp_port = free_port()
-        mail_task = asyncio.create_task(mailserver.serve("127.0.0.1", smtp_port, maildir))
-        gateway = smsgateway.Gateway(api_key=keys["sms_api_key"], callback_secret=keys["sms_callback_secret"],
-                                     store=None)
-        from bench.notifications import serving
-
         services: list[ServiceRun] = []
         failed = True
         try:
-            async with serving(smsgateway.create_app(gateway)) as sms_url:
+            async with Servers(Path(folder), keys, logdir) as servers:
                 skipped = await skip_backlogs(target)
-                log(f"pipeline: consumer groups moved past {skipped} earlier messages; starting the services")
+                log(f"pipeline: consumer groups moved past {skipped} earlier messages; starting intake alone")
                 intake = ServiceRun(target, "intake", logdir / "intake.log")
-                assessment = ServiceRun(target, "assessment", logdir / "assessment.log")
-                services += [intake, assessment]
-                notifications = ServiceRun(target, "notifications", logdir / "notifications.log", module="bench.daytime_notifications", extra={
-                    "DAYTIME_OFFSET_S": str(clock.offset.total_seconds()), "NOTIFICATIONS_INTAKE_URL": intake.url,
-                    "NOTIFICATIONS_SMTP_PORT": str(smtp_port), "NOTIFICATIONS_SMS_URL": sms_url,
-                    "NOTIFICATIONS_PUBLIC_URL": ""})
-                services.append(notifications)
-                await asyncio.gather(*(s.wait_ready() for s in services))
+                services.append(intake)
+                await intake.wait_ready()
                 intake_db = await asyncpg.connect(target.service_dsn("intake"))
                 assessment_db = await asyncpg.connect(target.service_dsn("assessment"))
                 senders = await issue_temporary(intake_db, ["raseborg", "employment-region"], role="system",
                                                 label="bench pipeline")
                 officers = await issue_temporary(assessment_db, ["employment-region"], role="officer",
                                                  label="bench pipeline")
-                arrivals = Arrivals(maildir, gateway)
-                booker = Booker(target, assessment.url, officers["employment-region"])
                 try:
-                    await booker.start()
                     async with httpx.AsyncClient(base_url=intake.url, timeout=60) as http:
-                        await _runs(target, sizes, result, http, senders, booker, arrivals, today)
+                        await _intake_alone(sizes, result, http, senders["employment-region"], today)
+                        # What intake published alone is left behind: the downstream services start at the end.
+                        skipped = await skip_backlogs(target, but=("intake.ingress",))
+                        log(f"pipeline: moved past the {skipped} events of intake alone; starting the others")
+                        assessment = ServiceRun(target, "assessment", logdir / "assessment.log")
+                        services.append(assessment)
+                        notifications = ServiceRun(
+                            target, "notifications", logdir / "notifications.log", module="bench.daytime_notifications",
+                            extra={"DAYTIME_OFFSET_S": str(clock.offset.total_seconds()),
+                                   "NOTIFICATIONS_INTAKE_URL": intake.url,
+                                   "NOTIFICATIONS_SMTP_PORT": str(servers.smtp_port),
+                                   "NOTIFICATIONS_SMS_URL": servers.sms_url, "NOTIFICATIONS_PUBLIC_URL": ""})
+                        services.append(notifications)
+                        await asyncio.gather(*(s.wait_ready() for s in services))
+                        arrivals = Arrivals(servers.maildir, servers.sms_store)
+                        booker = Booker(target, assessment.url, officers["employment-region"])
+                        result.meter = _meter(target, {**{s.service: s.proc.pid for s in services},
+                                                       **{n: p.pid for n, p in servers.procs.items()}})
+                        try:
+                            await booker.start()
+                            await _runs(target, sizes, result, http, senders, booker, arrivals, today, clock)
+                        finally:
+                            await booker.stop()
+                            if booker.failures:
+                                result.notes.append(f"{len(booker.failures)} bookings refused, first: "
+                                                    f"{booker.failures[0]}")
                 finally:
-                    await booker.stop()
-                    if booker.failures:
-                        result.notes.append(f"{len(booker.failures)} bookings refused, first: {booker.failures[0]}")
                     await revoke_temporary(intake_db, senders)
                     await revoke_temporary(assessment_db, officers)
                     await intake_db.close()
@@ -473,8 +574,6 @@ async def bench_pipeline(target: Target, sizes: PipelineSizes) -> PipelineResult
         finally:
             for s in services:
                 s.stop()
-            mail_task.cancel()
-            await asyncio.gather(mail_task, return_exceptions=True)
             if failed:  # keep the services' logs to read
                 kept = Path(tempfile.mkdtemp(prefix="bench-pipeline-logs-"))
                 for s in services:
@@ -484,44 +583,112 @@ async def bench_pipeline(target: Target, sizes: PipelineSizes) -> PipelineResult
     return result
 
 
+async def _intake_alone(sizes: PipelineSizes, result: PipelineResult, http: httpx.AsyncClient, token: str,
+                        today: date) -> None:
+    """Intake alone (no service reads what it publishes yet): registrations/s over HTTP from SENDERS
+    senders, beside `GET /healthz` of the same process from as many senders, as often."""
+    n = sizes.invitation
+    log(f"pipeline: {n} jobseeker registrations to intake alone, then as many GET /healthz")
+    sent = await _burst(http, token, [jobseeker(today) for _ in range(n)], None)
+    result.intake_alone = n / (max(s.answered for s in sent.values()) - min(s.started for s in sent.values()))
+    queue = list(range(n))
+    t0 = time.time()
+
+    async def prober() -> None:
+        while queue:
+            queue.pop()
+            (await http.get("/healthz")).raise_for_status()
+
+    await asyncio.gather(*(prober() for _ in range(SENDERS)))
+    result.intake_alone_probe = n / (time.time() - t0)
+    log(f"pipeline: intake alone {result.intake_alone:,.1f} registrations/s, {result.intake_alone_probe:,.0f} "
+        "GET /healthz/s")
+
+
+def _meter(target: Target, services: dict[str, int]) -> stages.CpuMeter:
+    """The services' processes and the bench's; on a local deployment PostgreSQL's and Kafka's too."""
+    from deploy import kafka, procs
+
+    trees = {}
+    if target.layout is not None:
+        pids = {"postgresql": procs.read_pid(target.layout.pg_dir / "data" / "postmaster.pid"),
+                "kafka": procs.read_pid(kafka.pidfile(target.layout))}
+        trees = {name: pid for name, pid in pids.items() if pid is not None}
+    return stages.CpuMeter({**services, "bench": os.getpid()}, trees)
+
+
+class Usage:
+    """This process's CPU time over a stretch of wall time: is the harness itself the bottleneck?"""
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = time.process_time(), time.monotonic()
+
+    def share(self) -> float:
+        return (time.process_time() - self.cpu) / max(1e-9, time.monotonic() - self.wall)
+
+
 async def _chain(target: Target, sizes: PipelineSizes, result: PipelineResult, http: httpx.AsyncClient, token: str,
-                 made: list[tuple[str, dict, str]], booker: Booker | None, arrivals: Arrivals, ours: list[float],
-                 raw: list[float], hops: int) -> None:
+                 made: list[tuple[str, dict, str]], booker: Booker, arrivals: Arrivals, ours: list[float],
+                 raw: list[float], hops: int, clock: DaytimeClock) -> None:
     """One throughput run of a chain (the booker books when the chain has a booking), then its raw baseline."""
-    started, fresh = await _burst(http, token, made, booker)
-    got = await arrivals.wait(fresh, sms=booker is not None, timeout=sizes.timeout)
+    invitation = hops == INVITATION_HOPS
+    if not made:
+        return
+    usage, cpu = Usage(), result.meter.snapshot() if result.meter else {}
+    sent = await _burst(http, token, made, booker if invitation else None)
+    fresh = {r for r, s in sent.items() if s.client_id is not None}
+    got = await arrivals.wait(fresh, sms=invitation, timeout=sizes.timeout)
+    result.harness_cpu.append(usage.share())
+    if result.meter and got:
+        used = result.meter.used(cpu, result.meter.snapshot())
+        chain = "invitation" if invitation else "welcome"
+        total, count = result.cpu.get(chain, ({}, 0))
+        result.cpu[chain] = ({k: total.get(k, 0.0) + v for k, v in used.items()}, count + len(got))
     result.missing += len(fresh - got.keys())
-    if (rate := _throughput({k: started[k] for k in fresh}, got)) is not None:
+    if (rate := _throughput({k: sent[k].started for k in fresh}, got)) is not None:
         ours.append(rate)
-    sent, arrived = await raw_chain(target, hops, len(made), None, sizes.timeout)
-    raw.append(_throughput(sent, arrived) or 0.0)
+    await _stages(target, result, "invitation" if invitation else "welcome", sent, got, booker, clock)
+    sent_raw, arrived = await raw_chain(target, hops, len(made), None, sizes.timeout)
+    raw.append(_throughput(sent_raw, arrived) or 0.0)
+
+
+async def _stages(target: Target, result: PipelineResult, chain: str, sent: dict[str, Sent], got: dict[str, float],
+                  booker: Booker, clock: DaytimeClock) -> None:
+    found = await stages.measure(target, sent, got, published=booker.published, read_at=booker.read_at,
+                                 booking=booker.booking, clock_offset=clock.offset, invitation=chain != "welcome")
+    result.stages.setdefault(chain, stages.Stages()).extend(found)
+
+
+def _last(rates: list[float]) -> str:
+    return f"{rates[-1]:,.1f}/s" if rates else "n/a"
 
 
 async def _runs(target: Target, sizes: PipelineSizes, result: PipelineResult, http: httpx.AsyncClient,
-                senders: dict[str, str], booker: Booker, arrivals: Arrivals, today: date) -> None:
+                senders: dict[str, str], booker: Booker, arrivals: Arrivals, today: date, clock: DaytimeClock) -> None:
     for rep in range(sizes.reps):
         log(f"pipeline run {rep + 1}/{sizes.reps}: {sizes.welcome} newcomer notices -> welcome e-mails")
-        await _chain(target, sizes, result, http, senders["raseborg"], [newcomer_notice(today) for _ in range(sizes.welcome)],
-                     None, arrivals, result.welcome, result.welcome_raw, WELCOME_HOPS)
+        await _chain(target, sizes, result, http, senders["raseborg"],
+                     [newcomer_notice(today) for _ in range(sizes.welcome)], booker, arrivals, result.welcome,
+                     result.welcome_raw, WELCOME_HOPS, clock)
         log(f"pipeline run {rep + 1}/{sizes.reps}: {sizes.invitation} jobseekers -> case -> booking -> invitation SMS")
         await _chain(target, sizes, result, http, senders["employment-region"],
                      [jobseeker(today) for _ in range(sizes.invitation)], booker, arrivals, result.invitation,
-                     result.invitation_raw, INVITATION_HOPS)
-        log(f"pipeline run {rep + 1}: welcome {result.welcome[-1:] or 'n/a'}/s vs raw {result.welcome_raw[-1]:,.0f}/s; "
-            f"invitation {result.invitation[-1:] or 'n/a'}/s vs raw {result.invitation_raw[-1]:,.0f}/s")
+                     result.invitation_raw, INVITATION_HOPS, clock)
+        log(f"pipeline run {rep + 1}: welcome {_last(result.welcome)} vs raw {_last(result.welcome_raw)}; "
+            f"invitation {_last(result.invitation)} vs raw {_last(result.invitation_raw)}")
 
     n = max(1, int(sizes.latency_rate * sizes.latency_seconds))
     log(f"pipeline latency: {n} jobseekers at {sizes.latency_rate:g}/s")
     made = [jobseeker(today) for _ in range(n)]
-    started: dict[str, float] = {}
-    fresh: set[str] = set()
+    sent: dict[str, Sent] = {}
 
     async def one(path: str, body: dict, phone: str) -> None:
-        started[phone] = time.time()
+        sent[phone] = mine = Sent(time.time())
         answer = await _register(http, senders["employment-region"], path, body)
+        mine.answered = time.time()
         if answer["created"]:
+            mine.client_id = answer["client_id"]
             booker.want(answer["client_id"])
-            fresh.add(phone)
 
     tasks = []
     t0 = time.monotonic()
@@ -531,11 +698,13 @@ async def _runs(target: Target, sizes: PipelineSizes, result: PipelineResult, ht
     offered_for = time.monotonic() - t0
     await asyncio.gather(*tasks)
     result.offered_rate = (n - 1) / offered_for if n > 1 and offered_for > 0 else float(n)
+    fresh = {r for r, s in sent.items() if s.client_id is not None}
     got = await arrivals.wait(fresh, sms=True, timeout=sizes.timeout)
     result.missing += len(fresh - got.keys())
-    result.latency = [got[p] - started[p] for p in got]
-    sent, arrived = await raw_chain(target, INVITATION_HOPS, n, sizes.latency_rate, sizes.timeout)
-    result.latency_raw = [arrived[k] - sent[k] for k in arrived]
+    result.latency = [got[p] - sent[p].started for p in got]
+    await _stages(target, result, "latency", sent, got, booker, clock)
+    sent_raw, arrived = await raw_chain(target, INVITATION_HOPS, n, sizes.latency_rate, sizes.timeout)
+    result.latency_raw = [arrived[k] - sent_raw[k] for k in arrived]
     if result.missing:
         result.notes.append(f"{result.missing} registrations' messages did not arrive within {sizes.timeout:g} s")
 
@@ -551,12 +720,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("bench", "dev", "test"), default="bench")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int, help="throughput runs (default: 3, --quick 1; 0: only the latency)")
+    parser.add_argument("--welcome", type=int, help="newcomer notices per throughput run (default: 600, --quick 6)")
+    parser.add_argument("--invitation", type=int, help="jobseekers per throughput run (default: 300, --quick 4)")
     args = parser.parse_args(argv)
     quiet_logs()
     target = local_target(args.profile)
     sizes = PIPELINE_TINY if args.quick else PIPELINE_FULL
     if args.reps is not None:  # 0: only the latency
         sizes = dataclasses.replace(sizes, reps=args.reps)
+    if args.welcome is not None:
+        sizes = dataclasses.replace(sizes, welcome=args.welcome)
+    if args.invitation is not None:
+        sizes = dataclasses.replace(sizes, invitation=args.invitation)
     result = asyncio.run(bench_pipeline(target, sizes))
     print_rows(result.rows(), result.text_notes())
     return 0

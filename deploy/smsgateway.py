@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +40,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from notifications.domain.segments import count as count_segments
+
+
+_TLS = ssl.create_default_context()
+"""Made once: a client of its own per receipt otherwise loads the CA bundle each time, which cost more
+CPU than everything else a send does (measured in bench/pipeline.py's runs)."""
 
 
 class Send(BaseModel):
@@ -89,7 +95,7 @@ class Gateway:
                            "error": None if status == "delivered" else "unknown_subscriber"}).encode()
         signature = "sha256=" + hmac.new(self.callback_secret.encode(), body, hashlib.sha256).hexdigest()
         delay = 0.2
-        async with httpx.AsyncClient(timeout=5) as http:
+        async with httpx.AsyncClient(timeout=5, verify=_TLS) as http:
             for _ in range(30):
                 try:
                     resp = await http.post(message["callback_url"], content=body,

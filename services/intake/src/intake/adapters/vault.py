@@ -106,6 +106,28 @@ class Accessor:
     purpose: str
 
 
+_SIMILAR = """SELECT m.client_id FROM vault_match_keys m
+              WHERE m.kind = 'name_birth_municipality' AND m.digest = $1
+                AND NOT ($2 AND EXISTS (SELECT 1 FROM vault_match_keys i
+                                        WHERE i.client_id = m.client_id AND i.kind = 'identity_code'))
+              ORDER BY m.client_id"""
+
+_INSERT_MATCH_KEYS = """INSERT INTO vault_match_keys (client_id, kind, digest)
+                        SELECT $1, kind, digest FROM unnest($2::text[], $3::bytea[]) AS m(kind, digest)"""
+
+_STORE_NEW = """
+WITH new_key AS (
+    INSERT INTO vault_keys (client_id, master_key_id, wrapped_key) VALUES ($1, $2, $3) RETURNING client_id
+), record AS (
+    INSERT INTO vault_records (client_id, ciphertext) SELECT client_id, $4 FROM new_key RETURNING revision
+), match_keys AS (
+    INSERT INTO vault_match_keys (client_id, kind, digest)
+    SELECT new_key.client_id, m.kind, m.digest FROM new_key, unnest($5::text[], $6::bytea[]) AS m(kind, digest)
+)
+SELECT revision FROM record
+"""
+
+
 class PostgresVault:
     def __init__(self, conn: asyncpg.Connection, keys: VaultCrypto) -> None:
         self.conn, self.keys = conn, keys
@@ -116,15 +138,19 @@ class PostgresVault:
         for this store or this store sees it; an erased client's record is never written again."""
         row = await self.conn.fetchrow(
             "SELECT master_key_id, wrapped_key FROM vault_keys WHERE client_id = $1 FOR UPDATE", client_id)
+        digests = [("name_birth_municipality", self.keys.similarity_digest(record.person, municipality))]
+        if record.person.identity_code is not None:
+            digests.append(("identity_code", self.keys.identity_digest(record.person.identity_code)))
+        kinds, values = [kind for kind, _ in digests], [digest for _, digest in digests]
         if row is None:
             if await self.conn.fetchval("SELECT true FROM vault_erased WHERE client_id = $1", client_id):
                 raise Refused("R29", "the client's personal data was erased; nothing is stored for them again")
             data_key = crypto.new_data_key()
             key_id, wrapped = self.keys.keyring.wrap(data_key)
-            await self.conn.execute("INSERT INTO vault_keys (client_id, master_key_id, wrapped_key) VALUES ($1, $2, $3)",
-                                    client_id, key_id, wrapped)
-        else:
-            data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
+            blob = crypto.encrypt(data_key, record.to_bytes(), client_id=client_id)
+            # A new key has no record and no match keys yet: all three in one statement.
+            return await self.conn.fetchval(_STORE_NEW, client_id, key_id, wrapped, blob, kinds, values)
+        data_key = self.keys.keyring.unwrap(row["master_key_id"], row["wrapped_key"])
         blob = crypto.encrypt(data_key, record.to_bytes(), client_id=client_id)
         revision = await self.conn.fetchval(
             """INSERT INTO vault_records (client_id, ciphertext) VALUES ($1, $2)
@@ -133,11 +159,7 @@ class PostgresVault:
                RETURNING revision""",
             client_id, blob)
         await self.conn.execute("DELETE FROM vault_match_keys WHERE client_id = $1", client_id)
-        digests = [("name_birth_municipality", self.keys.similarity_digest(record.person, municipality))]
-        if record.person.identity_code is not None:
-            digests.append(("identity_code", self.keys.identity_digest(record.person.identity_code)))
-        await self.conn.executemany("INSERT INTO vault_match_keys (client_id, kind, digest) VALUES ($1, $2, $3)",
-                                    [(client_id, kind, digest) for kind, digest in digests])
+        await self.conn.execute(_INSERT_MATCH_KEYS, client_id, kinds, values)
         return revision
 
     async def revision(self, client_id: UUID, *, lock: bool = False) -> int | None:
@@ -224,17 +246,17 @@ class PostgresVault:
             "SELECT client_id FROM vault_match_keys WHERE kind = 'identity_code' AND digest = $1",
             self.keys.identity_digest(identity_code))
 
-    async def find_similar(self, person: PersonalData, municipality: str) -> list[UUID]:
-        """Clients with the same (loosely matched) name, birth date and municipality who could be this
+    async def find_person(self, person: PersonalData, municipality: str) -> tuple[UUID | None, list[UUID]]:
+        """In one round trip: the client with the person's identity code (None without a code), and the
+        clients with the same (loosely matched) name, birth date and municipality who could be this
         person: a client holding another identity code is someone else and is left out."""
-        rows = await self.conn.fetch(
-            """SELECT m.client_id FROM vault_match_keys m
-               WHERE m.kind = 'name_birth_municipality' AND m.digest = $1
-                 AND NOT ($2 AND EXISTS (SELECT 1 FROM vault_match_keys i
-                                         WHERE i.client_id = m.client_id AND i.kind = 'identity_code'))
-               ORDER BY m.client_id""",
-            self.keys.similarity_digest(person, municipality), person.identity_code is not None)
-        return [r["client_id"] for r in rows]
+        row = await self.conn.fetchrow(
+            f"""SELECT (SELECT client_id FROM vault_match_keys WHERE kind = 'identity_code' AND digest = $3)
+                       AS by_identity_code,
+                       ARRAY({_SIMILAR}) AS similar""",
+            self.keys.similarity_digest(person, municipality), person.identity_code is not None,
+            None if person.identity_code is None else self.keys.identity_digest(person.identity_code))
+        return row["by_identity_code"], list(row["similar"])
 
     async def erase(self, client_id: UUID) -> bool:
         """Delete the data key, and with it the data, the match keys and proposed changes, and remember

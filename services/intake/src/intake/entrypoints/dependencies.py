@@ -23,7 +23,9 @@ class Services:
         return self.handler_deps.uow()
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """Async, though it awaits nothing: FastAPI runs a plain `def` dependency on its thread pool, a
+    thread hand-off per request for a lookup."""
     return request.app.state.services
 
 

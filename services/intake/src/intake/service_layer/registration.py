@@ -49,10 +49,8 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
             earlier = await uow.idempotency.find(str(cmd.sender), cmd.idempotency_key)
             if earlier is not None:
                 return _replayed(earlier, digest)
-        existing = None
-        if person.identity_code is not None:
-            found = await uow.vault.find_by_identity_code(person.identity_code)
-            existing = await active_client(uow, found) if found is not None else None
+        found, similar = await uow.vault.find_person(person, registration.home_municipality)
+        existing = await active_client(uow, found) if found is not None else None
         if existing is not None:
             client, created, flagged = existing, False, ()
             owner = client.responsible_organisation  # before this source, which may move responsibility
@@ -71,7 +69,7 @@ async def _register(cmd: commands.Register, deps: Deps, uow: PostgresUnitOfWork)
             client = Client.register(cmd.client_id, registration, languages=person.languages, under_23=young,
                                      today=today, policy=deps.policy)
             created = True
-            flagged = tuple(await uow.vault.find_similar(person, registration.home_municipality))
+            flagged = tuple(similar)
             for other in flagged:
                 client.flag_possible_duplicate(other, "name_and_birth_date")
                 await uow.duplicates.flag(client.id, other, "name_and_birth_date", now=now)
