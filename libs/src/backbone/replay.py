@@ -18,12 +18,16 @@ while the relay runs, or after it has sequenced everything.
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -103,6 +107,92 @@ async def rebuild_from(items: AsyncIterable[Sequence[tuple[Envelope, Event]]], i
                     await apply(conn, envelope, event)
         count += len(page)
     return Rebuilt(count, 0, time.perf_counter() - started)
+
+
+Source = asyncpg.Pool | Callable[[], Awaitable[list[Envelope]]]
+"""Where a service's consumed events are read from: the producing service's event store (a pool on its
+database), or its topic (`from_topic`)."""
+
+
+def from_topic(kafka: Mapping[str, Any], topic: str) -> Callable[[], Awaitable[list[Envelope]]]:
+    """A `Source` that reads `topic` from its beginning to its current end, without a consumer group (with
+    `kafka`, aiokafka's connection arguments of a principal that may read it). What is not an envelope (a
+    poison message, dead-lettered when it came) is left out."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from contracts.errors import InvalidEnvelope
+    from contracts.topics import all_topics
+
+    async def read() -> list[Envelope]:
+        declared = next(t for t in all_topics() if t.name == topic)
+        partitions = [TopicPartition(topic, p) for p in range(declared.partitions)]
+        consumer = AIOKafkaConsumer(**kafka, enable_auto_commit=False, auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            starts = await consumer.beginning_offsets(partitions)
+            ends = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end > starts[tp]}
+            for tp in partitions:  # explicitly: seek_to_beginning can lose to the first reset of a new assignment
+                consumer.seek(tp, starts[tp])
+            out: list[Envelope] = []
+            while ends:
+                for tp, records in (await consumer.getmany(*ends, timeout_ms=1000, max_records=5000)).items():
+                    for record in records:
+                        if record.offset >= ends[tp]:
+                            continue
+                        try:
+                            out.append(Envelope.from_bytes(record.value))
+                        except InvalidEnvelope:
+                            pass
+                for tp in list(ends):  # the position, not the last record: it also passes transaction markers
+                    if await consumer.position(tp) >= ends[tp]:
+                        del ends[tp]
+            return out
+        finally:
+            await consumer.stop()
+
+    return read
+
+
+async def _envelopes(source: Source) -> list[Envelope]:
+    if isinstance(source, asyncpg.Pool):
+        return [stored.envelope async for rows in pages(source) for stored in rows]
+    return await source()
+
+
+async def applied_pages(own: asyncpg.Pool, consumed: Mapping[str, Source], *, page: int = PAGE
+                        ) -> AsyncIterator[list[tuple[Envelope, Event]]]:
+    """A service's own events and those it consumed from other services, in the order it applied them,
+    `page` at a time: for a read model that other services' events change without an event of its own.
+
+    `consumed` maps the name of each of the service's subscriptions (its inbox rows' `consumer`) to where its
+    events are read: the producing service's event store, or the topic itself (`from_topic`). The order is in the service's own database: each consumed
+    event's inbox row says when it was applied (`processed_at`), each own event when it was recorded (own events
+    keep their commit order). A read model row depends on one client's events, so the merge is per client, and
+    on a tie the consumed event comes first (what it caused was recorded in the same transaction). A consumed
+    event without an inbox row was not applied (refused, dead-lettered) and is left out; when a subscription has
+    no inbox rows at all (a database lost with its inbox), all of that store's events are taken in its own order.
+    Reads all the stores into memory first."""
+    streams: dict[UUID, list[list[tuple[datetime, int, Envelope]]]] = {}
+    for rank, (consumer, source) in enumerate(consumed.items()):
+        rows = await own.fetch("SELECT event_id, processed_at FROM inbox WHERE consumer = $1", consumer)
+        applied = {r["event_id"]: r["processed_at"] for r in rows}
+        theirs = [(applied.get(e.event_id, e.recorded_at), rank, e) for e in await _envelopes(source)
+                  if not applied or e.event_id in applied]
+        for item in sorted(theirs, key=lambda item: item[0]):  # stable: one client's keep their order
+            streams.setdefault(item[2].client_id, [[] for _ in range(len(consumed) + 1)])[rank].append(item)
+    for e in await _envelopes(own):
+        streams.setdefault(e.client_id, [[] for _ in range(len(consumed) + 1)])[-1].append(
+            (e.recorded_at, len(consumed), e))
+    batch: list[tuple[Envelope, Event]] = []
+    for lists in streams.values():
+        for _, _, envelope in heapq.merge(*lists, key=lambda item: item[:2]):
+            batch.append((envelope, CATALOGUE.decode(envelope)))
+            if len(batch) >= page:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -4,10 +4,8 @@ A case changes in two ways: by assessment's own events (its commands and deadlin
 and by intake's events, which move it, change LUVN's part, restart the jobseeker's clock or close it on
 erasure without an event of assessment's own (`handlers.follow_case`). So a rebuild reads both: its own
 event store, and intake's (the events its inbox applied from intake's topic), merged in the order this
-service applied them. That order is in its own database: the inbox row of each of intake's events was
-written when it was applied (`processed_at`), and each own event has its `recorded_at`; the caused case
-opening follows the intake event that caused it. Without the inbox (a database lost with it), intake's own
-order is used, and every intake event is applied.
+service applied them (`backbone.replay.applied_pages`: its inbox says when each of intake's events was
+applied; the case opening an intake event caused follows it).
 
 What events do not carry is not rebuilt: the officers' notes (`case_notes`, free text sealed under the
 client's key), the competence recorded before the assessment is completed, and the service needs before
@@ -21,8 +19,7 @@ runs it.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -32,7 +29,6 @@ from backbone import clientview, replay
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.intake import EVENTS as INTAKE_EVENTS
-from contracts.registry import CATALOGUE
 from assessment.adapters.postgres import case_from_json, write_cases
 from assessment.config import AssessmentSettings
 from assessment.domain import history
@@ -76,48 +72,12 @@ class CasesProjection:
                                  if (case := cases.get(case_id)) is not None])
 
 
-async def _stored(source: asyncpg.Pool) -> list[Envelope]:
-    return [stored.envelope async for rows in replay.pages(source) for stored in rows]
-
-
-async def history_pages(own: asyncpg.Pool, intake: asyncpg.Pool | None, *, page: int = replay.PAGE
-                        ) -> AsyncIterator[list[tuple[Envelope, Event]]]:
-    """Assessment's events and intake's, in the order assessment applied them (see the module), `page` at a
-    time. Reads both stores whole into memory first."""
-    own_events = await _stored(own)
-    applied: dict[UUID, datetime] = {}
-    intake_events: list[Envelope] = []
-    if intake is not None:
-        rows = await own.fetch("SELECT event_id, processed_at FROM inbox WHERE consumer = $1", CONSUMER)
-        applied = {r["event_id"]: r["processed_at"] for r in rows}
-        intake_events = [e for e in await _stored(intake) if not applied or e.event_id in applied]
-    # A case depends only on its client's events: merge per client. Own events stay in commit order (one
-    # case's recorded_at follows it: each save holds the case's lock); intake's are put in the order they were
-    # applied (a stable sort keeps one client's order). On a tie the intake event comes first (the opening it
-    # caused was recorded in the same transaction).
-    streams: dict[UUID, tuple[list[Envelope], list[Envelope]]] = {}
-    for e in sorted(intake_events, key=lambda e: applied.get(e.event_id, e.recorded_at)):
-        streams.setdefault(e.client_id, ([], []))[0].append(e)
-    for e in own_events:
-        streams.setdefault(e.client_id, ([], []))[1].append(e)
-    merged = (item[2] for theirs, ours in streams.values() for item in heapq.merge(
-        ((applied.get(e.event_id, e.recorded_at), 0, e) for e in theirs), ((e.recorded_at, 1, e) for e in ours),
-        key=lambda item: item[:2]))
-    batch: list[tuple[Envelope, Event]] = []
-    for envelope in merged:
-        batch.append((envelope, CATALOGUE.decode(envelope)))
-        if len(batch) >= page:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 async def rebuild(own: asyncpg.Pool, intake: asyncpg.Pool | None, into: asyncpg.Pool, policy: Policy
                   ) -> replay.Rebuilt:
     """Rebuild `client_view` and `cases` into `into` (see the module); `own` and `intake` are only read."""
     projection = CasesProjection(policy)
-    return await replay.rebuild_from(history_pages(own, intake), into, apply_batch=projection.apply_batch)
+    return await replay.rebuild_from(replay.applied_pages(own, {CONSUMER: intake} if intake else {}), into,
+                                     apply_batch=projection.apply_batch)
 
 
 def command(argv: Sequence[str], settings: AssessmentSettings) -> int:
