@@ -174,6 +174,11 @@ async def applied_pages(own: asyncpg.Pool, consumed: Mapping[str, Source], *, pa
     no inbox rows at all (a database lost with its inbox), all of that store's events are taken in its own order.
     Reads all the stores into memory first."""
     streams: dict[UUID, list[list[tuple[datetime, int, Envelope]]]] = {}
+    # Own events first, so the clients come in the order of the service's own history: one that is no client
+    # (guidance's catalogue, `client_id` a fixed id) comes before the clients whose rows read it.
+    for e in await _envelopes(own):
+        streams.setdefault(e.client_id, [[] for _ in range(len(consumed) + 1)])[-1].append(
+            (e.recorded_at, len(consumed), e))
     for rank, (consumer, source) in enumerate(consumed.items()):
         rows = await own.fetch("SELECT event_id, processed_at FROM inbox WHERE consumer = $1", consumer)
         applied = {r["event_id"]: r["processed_at"] for r in rows}
@@ -181,9 +186,6 @@ async def applied_pages(own: asyncpg.Pool, consumed: Mapping[str, Source], *, pa
                   if not applied or e.event_id in applied]
         for item in sorted(theirs, key=lambda item: item[0]):  # stable: one client's keep their order
             streams.setdefault(item[2].client_id, [[] for _ in range(len(consumed) + 1)])[rank].append(item)
-    for e in await _envelopes(own):
-        streams.setdefault(e.client_id, [[] for _ in range(len(consumed) + 1)])[-1].append(
-            (e.recorded_at, len(consumed), e))
     batch: list[tuple[Envelope, Event]] = []
     for lists in streams.values():
         for _, _, envelope in heapq.merge(*lists, key=lambda item: item[:2]):
