@@ -26,6 +26,7 @@ import asyncpg
 from backbone import clientview, replay
 from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.events.guidance import EVENTS as GUIDANCE_EVENTS
 from contracts.events.guidance import ReferralMade
 from contracts.events.intake import EVENTS as INTAKE_EVENTS
 from contracts.topics import event_topic
@@ -36,6 +37,7 @@ from planning.domain.plan import PLAN_EVENT_TYPES, Plan
 from planning.service_layer.handlers import referral_made
 
 INTAKE: frozenset[str] = frozenset(e.TYPE for e in INTAKE_EVENTS)
+GUIDANCE: frozenset[str] = frozenset(e.TYPE for e in GUIDANCE_EVENTS)
 CONSUMED = {"clients": "intake", "referrals": "guidance"}
 """Planning's subscriptions (inbox names, `entrypoints.events`) whose events a rebuild applies, and the services
 whose topics they read. Its third, `assessments`, needs none: the plans it opened are in planning's events."""
@@ -83,6 +85,8 @@ class PlansProjection:
             elif isinstance(event, ReferralMade):
                 await flush()  # the handler reads the plan's row as it is now
                 await referral_made(PostgresPlans(conn), envelope, event)
+            elif envelope.type in GUIDANCE:
+                continue  # as `entrypoints.events`: of guidance's events only ReferralMade changes planning
             else:
                 raise ValueError(f"{envelope.type} changes none of planning's read models")
         await flush()
