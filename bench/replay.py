@@ -6,6 +6,15 @@
   then ResponsibilityAssigned and ClientDetailsChanged in turn; 10 per client), written with COPY; the
   rebuild applies them all into another scratch database's `client_view`, a page (5,000) per
   transaction. Baseline: reading the same pages of the same rows (`replay.pages`: SELECT and parse).
+- **A service's own read models from its event store** (assessment's `cases`, planning's `plans` and
+  `plan_deadlines_missed`): a scratch event store gets `events` of the service's own events, one realistic
+  history per client made by the service's own domain (assessment: a case opened, booked with an interpreter,
+  missed, booked again, held, informed, completed, reopened and completed again, 10 events; planning: a plan
+  opened, refused once, issued, interrupted, reviewed, extended, handed over and ended, 9 events), each client's
+  copy made by replacing ids in the bytes; the service's projection (`<service>.service_layer.projection`)
+  rebuilds them into another scratch database with the service's migrations, a page (5,000) per transaction.
+  Baseline: reading the same pages raw, as for the client view. Intake's and guidance's events, which the
+  services also apply, are the client view's row and the audit trail's.
 - **Audit trail from the topics**: a scratch topic (3 partitions, made and deleted by the broker's admin)
   gets the same number of envelopes; audit's own subscription handler (`on_events`: the hash chain,
   one row per event, the envelope bytes kept) applies them through the inbox into a scratch database
@@ -20,8 +29,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -38,7 +48,10 @@ ADMIN = "admin"
 PER_CLIENT = 10
 CHUNK = 20_000  # rows per COPY / envelopes built at once
 REPLAY_FULL, REPLAY_TINY = 1_000_000, 300  # events
-FIGURES = ("replay: client view rebuilt from the event store", "replay: audit trail rebuilt from the topics")
+FIGURES = ("replay: client view rebuilt from the event store", "replay: audit trail rebuilt from the topics",
+           "replay: assessment's cases rebuilt from its event store",
+           "replay: planning's plans rebuilt from its event store")
+SERVICE_FIGURES = {"assessment": FIGURES[2], "planning": FIGURES[3]}
 
 
 @dataclass
@@ -50,6 +63,7 @@ class ReplayResult:
     trail: float = 0.0
     trail_raw: float = 0.0
     trail_seconds: float = 0.0
+    services: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # events/s, raw events/s, seconds
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list:
@@ -60,49 +74,147 @@ class ReplayResult:
                 percent=True, missing="not measured"),
             Row(FIGURES[1], "events/s", self.trail or None, "raw aiokafka consume", self.trail_raw or None,
                 percent=True, missing="not measured"),
+            *(Row(figure, "events/s", self.services.get(service, (None,) * 3)[0] or None, "raw read of the same rows",
+                  self.services.get(service, (None,) * 3)[1] or None, percent=True, missing="not measured")
+              for service, figure in SERVICE_FIGURES.items()),
         ]
 
     def text_notes(self) -> list[str]:
         return [f"Replay: {self.events:,} events; client view rebuilt in {self.view_seconds:,.1f} s (10 events per "
                 f"client, a page of 5,000 per transaction), audit trail in {self.trail_seconds:,.1f} s "
-                "(bench/replay.py).", *self.notes]
+                "(bench/replay.py).",
+                *(f"Replay: {service}'s own read models rebuilt from {self.events:,} of its events in {seconds:,.1f} s."
+                  for service, (_, _, seconds) in self.services.items()), *self.notes]
 
 
-class Events:
-    """Envelope bytes for many clients, made from one real envelope of each kind by replacing ids."""
+class Streams:
+    """Envelope bytes for many clients, made from one client's history (`templates`: type, bytes and event id
+    of each) by replacing its client id, its event ids and the other ids `ids` derives from the client id."""
+
+    def __init__(self, client: uuid.UUID, templates: list[tuple[str, bytes, bytes]],
+                 ids: dict[uuid.UUID, Callable[[uuid.UUID], uuid.UUID]] | None = None) -> None:
+        self.client, self.templates, self.ids = client, templates, ids or {}
+
+    def stream(self, client: uuid.UUID) -> list[tuple[uuid.UUID, str, bytes]]:
+        replace = [(str(self.client).encode(), str(client).encode()),
+                   *((str(old).encode(), str(new(client)).encode()) for old, new in self.ids.items())]
+        out = []
+        for kind, raw, template_id in self.templates:
+            event_id = new_event_id()
+            for old_id, new_id in (*replace, (template_id, str(event_id).encode())):
+                raw = raw.replace(old_id, new_id)
+            out.append((event_id, kind, raw))
+        return out
+
+
+def _templates(client: uuid.UUID, producer: str, organisation: str, events: list) -> list[tuple[str, bytes, bytes]]:
+    envelopes = [Envelope.wrap(e, producer=producer, organisation=organisation, actor="officer-17", client_id=client,
+                               correlation_id=uuid.uuid4()) for e in events]
+    return [(e.type, e.to_bytes(), str(e.event_id).encode()) for e in envelopes]
+
+
+def assessment_streams() -> Streams:
+    """One case's history from assessment's own domain, 10 events; the case id follows the client's."""
+    from assessment.domain.case import (
+        AssessmentCase,
+        Competence,
+        EducationLevel,
+        Literacy,
+        WorkAbility,
+        case_id_for,
+    )
+    from assessment.domain.rules import Interpreter
+    from backbone.workdays import WorkingDays
+    from contracts.events.assessment import (
+        InformationTopic,
+        InterpreterMode,
+        MissedAppointmentKind,
+        ReopenReason,
+        ServiceNeed,
+        ServicePoint,
+    )
+
+    client = uuid.uuid4()
+    case = AssessmentCase.open(client, opened_on=date(2026, 3, 2), registered_on=date(2026, 3, 2),
+                               registered_jobseeker=True, responsible_organisation="employment-region",
+                               luvn_required=False, calendar=WorkingDays(), target_working_days=5)
+    for interpreter, languages in ((Interpreter("ar"), ("ar",)), (None, ("ar", "fi"))):
+        case.book_interview(uuid.uuid4(), scheduled_at=datetime(2026, 3, 5, 9, tzinfo=UTC), place=ServicePoint.KARIS,
+                            language="fi", interpreter=interpreter,
+                            interpreter_mode=InterpreterMode.ON_SITE if interpreter else None,
+                            cancellation_instructions_given=True, client_languages=languages)
+        if interpreter:
+            case.record_missed(date(2026, 3, 5), kind=MissedAppointmentKind.NO_SHOW, justified=True, age=30,
+                               interpretation_cost_cents=0)
+    case.hold_interview(date(2026, 3, 6), frozenset(InformationTopic))
+    case.record_competence(Competence(EducationLevel.PRIMARY, (), (), Literacy.GOOD, WorkAbility.FULL),
+                           (ServiceNeed.CIVIC_ORIENTATION,))
+    case.complete(date(2026, 3, 9))
+    case.reopen(date(2026, 3, 10), ReopenReason.CORRECTION)
+    case.complete(date(2026, 3, 11))
+    assert len(case.pending) == 10, [e.TYPE for e in case.pending]
+    return Streams(client, _templates(client, "assessment", "employment-region", case.pending),
+                   {case.assessment_id: case_id_for})
+
+
+def planning_streams(plan_of: Callable[[uuid.UUID], uuid.UUID]) -> Streams:
+    """One plan's history from planning's own domain (9 events); `plan_of(client)` is each client's plan id."""
+    from contracts.events.planning import InterruptionCause, PlanEndReason, ReviewOccasion
+    from contracts.vocabulary import ExtensionReason, Organisation
+
+    from services.planning.tests.factories import COMPLETED_ON, FACTS, Story
+
+    story = Story()
+    owner = FACTS.responsible_organisation
+    story.do("refuse", by=owner, today=COMPLETED_ON, refused_on=COMPLETED_ON, good_reason=True)
+    story.issue(ends_on=date(2025, 9, 30))
+    story.do("record_interruption", by=owner, today=date(2025, 5, 1), interruption_id=uuid.uuid4(),
+             cause=InterruptionCause.ILLNESS, from_on=date(2025, 4, 10), to_on=date(2025, 4, 20))
+    story.do("review", by=owner, today=date(2025, 6, 2), reviewed_on=date(2025, 6, 2),
+             occasion=ReviewOccasion.SCHEDULED)
+    story.do("extend", by=owner, until=date(2026, 3, 31), reason=ExtensionReason.CONTINUED_WITHIN_MAXIMUM,
+             under_25=False)
+    story.do("hand_over", to=Organisation.EMPLOYMENT_REGION, effective_on=date(2025, 9, 1))
+    story.do("end", by=Organisation.EMPLOYMENT_REGION, today=date(2025, 10, 1), ended_on=date(2025, 10, 1),
+             reason=PlanEndReason.EMPLOYMENT)
+    assert len(story.history) == 9, [e.TYPE for e in story.history]
+    return Streams(story.client_id, _templates(story.client_id, "planning", "raseborg", story.history),
+                   {story.id: plan_of})
+
+
+class Events(Streams):
+    """Intake's envelope bytes for many clients, made from one real envelope of each kind by replacing ids."""
 
     def __init__(self) -> None:
-        self.client = uuid.uuid4()
+        client = uuid.uuid4()
+        self.client = client
         moved = ResponsibilityAssigned(previous_organisation="employment-region", responsible_organisation="raseborg",
                                        effective_on=date(2026, 11, 28), reason="no_longer_registered_jobseeker")
         changed = ClientDetailsChanged(languages=["ar", "sv"], registered_jobseeker=False)
         wrap = lambda e: Envelope.wrap(e, producer="intake", organisation="employment-region",  # noqa: E731
                                        actor="officer-17", client_id=self.client, correlation_id=uuid.uuid4())
-        self.templates = [(e.type, e.to_bytes(), str(e.event_id).encode())
-                          for e in (registered(self.client), wrap(moved), wrap(changed))]
-
-    def stream(self, client: uuid.UUID) -> list[tuple[uuid.UUID, str, bytes]]:
-        """One client's PER_CLIENT events: (event id, type, envelope bytes)."""
-        out = []
-        for version in range(PER_CLIENT):
-            kind, raw, template_id = self.templates[0 if version == 0 else 1 + version % 2]
-            event_id = new_event_id()
-            raw = raw.replace(str(self.client).encode(), str(client).encode()).replace(template_id, str(event_id).encode())
-            out.append((event_id, kind, raw))
-        return out
+        kinds = [(e.type, e.to_bytes(), str(e.event_id).encode())
+                 for e in (registered(self.client), wrap(moved), wrap(changed))]
+        # One client's PER_CLIENT events: registered, then moved and changed in turn.
+        super().__init__(client, [kinds[0 if version == 0 else 1 + version % 2] for version in range(PER_CLIENT)])
 
 
-async def _fill_store(dsn: str, events: int) -> int:
-    """Write `events` sequenced events (PER_CLIENT per client) into the scratch event store with COPY."""
-    made = Events()
+async def _fill_store(dsn: str, events: int, made: Streams | None = None,
+                      stream_of: Callable[[uuid.UUID, list[tuple[uuid.UUID, str, bytes]]], uuid.UUID] | None = None
+                      ) -> int:
+    """Write `events` sequenced events (a client's stream at a time, `Events` unless `made`) into the scratch
+    event store with COPY; `stream_of` names each client's stream (the client id unless given)."""
+    made = made or Events()
     conn = await asyncpg.connect(dsn)
     try:
         position, rows = 0, []
         while position < events:
             client = uuid.uuid4()
-            for version, (event_id, kind, raw) in enumerate(made.stream(client), start=1):
+            stream = made.stream(client)
+            stream_id = stream_of(client, stream) if stream_of else client
+            for version, (event_id, kind, raw) in enumerate(stream, start=1):
                 position += 1
-                rows.append((position, client, version, event_id, client, kind, raw))
+                rows.append((position, stream_id, version, event_id, client, kind, raw))
                 if position == events:
                     break
             if len(rows) >= CHUNK or position == events:
@@ -137,6 +249,56 @@ async def bench_view(target: Target, events: int, result: ReplayResult) -> None:
             if done.events != events or read != events or views != -(-events // PER_CLIENT):
                 raise RuntimeError(f"replay: {done.events} applied, {read} read, {views} clients of {events} events")
             log(f"replay: client view {result.view:,.0f}/s, raw read {result.view_raw:,.0f}/s")
+        finally:
+            await source.close()
+            await into.close()
+
+
+async def bench_service(target: Target, service: str, events: int, result: ReplayResult) -> None:
+    """A service's own read models rebuilt from `events` of its own events (see the module)."""
+    from importlib import import_module
+
+    from backbone import parts as runtime_parts
+
+    if service == "assessment":
+        from assessment.domain.case import case_id_for
+
+        made, stream_of, per_client = assessment_streams(), (lambda client, _: case_id_for(client)), 10
+        table = "cases"
+    else:
+        plan_ids: dict[uuid.UUID, uuid.UUID] = {}
+        made, per_client, table = planning_streams(lambda client: plan_ids.setdefault(client, uuid.uuid4())), 9, "plans"
+        stream_of = lambda client, _: plan_ids[client]  # noqa: E731  (the plan id the stream's bytes name)
+    projection = import_module(f"{service}.service_layer.projection")
+    migrations = import_module(f"{service}.bootstrap").MIGRATIONS
+    async with scratch_database(target, f"replay_{service}_store") as source_dsn, \
+            scratch_database(target, f"replay_{service}") as into_dsn:
+        log(f"replay: writing {events:,} of {service}'s events into a scratch event store")
+        await _fill_store(source_dsn, events, made, stream_of)
+        source = await asyncpg.create_pool(source_dsn, min_size=1, max_size=2)
+        into = await asyncpg.create_pool(into_dsn, min_size=1, max_size=2)
+        try:
+            for folder, prefix in replay.service_tables(service, migrations,
+                                                        (runtime_parts.CLIENT_VIEW, runtime_parts.CLIENT_KEYS)):
+                await db.migrate(into, folder, prefix=prefix)
+            started, read = time.perf_counter(), 0
+            async for rows in replay.pages(source):
+                read += len(rows)
+            raw = read / (time.perf_counter() - started)
+            log(f"replay: rebuilding {service}'s read models")
+            if service == "assessment":
+                from assessment.service_layer.handlers import Policy
+                from backbone.workdays import WorkingDays
+
+                apply_batch = projection.CasesProjection(Policy(WorkingDays())).apply_batch
+            else:
+                apply_batch = projection.PlansProjection().apply_batch
+            done = await replay.rebuild(source, into, apply_batch=apply_batch)
+            rows_made = await into.fetchval(f"SELECT count(*) FROM {table}")
+            if done.events != events or read != events or rows_made != -(-events // per_client):
+                raise RuntimeError(f"replay: {done.events} applied, {read} read, {rows_made} {table} of {events}")
+            result.services[service] = (done.per_second, raw, done.seconds)
+            log(f"replay: {service} {done.per_second:,.0f}/s, raw read {raw:,.0f}/s")
         finally:
             await source.close()
             await into.close()
@@ -194,6 +356,8 @@ async def _ends(target: Target, tps: list[TopicPartition]) -> dict[TopicPartitio
 async def bench_replay(target: Target, events: int) -> ReplayResult:
     result = ReplayResult(events)
     await bench_view(target, events, result)
+    for service in SERVICE_FIGURES:
+        await bench_service(target, service, events, result)
     await bench_trail(target, events, result)
     return result
 

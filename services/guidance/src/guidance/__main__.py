@@ -2,7 +2,8 @@
 
 `python -m guidance credentials ...` manages API credentials, providers' included
 (`--principal provider:<code> --role provider`); `python -m guidance keys-rewrap` re-wraps every client
-key under the current master key after a rotation.
+key under the current master key after a rotation; `python -m guidance rebuild --into SCHEMA` rebuilds its read
+models from the events into a new schema (`service_layer.projection`).
 """
 
 import asyncio
@@ -35,4 +36,8 @@ if command == "credentials":
     sys.exit(auth.main(sys.argv[2:], settings.database_url.get_secret_value(), prog="python -m guidance credentials"))
 if command == "keys-rewrap":
     sys.exit(asyncio.run(_rewrap(GuidanceSettings())))
+if command == "rebuild":
+    from guidance.service_layer import projection
+
+    sys.exit(projection.command(sys.argv[2:], GuidanceSettings()))
 serve(build, GuidanceSettings())

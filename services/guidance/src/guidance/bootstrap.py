@@ -27,11 +27,15 @@ from guidance.service_layer.deps import Deps
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def calendar_from(settings: GuidanceSettings) -> WorkingDays:
+    return WorkingDays(saturday_is_working=settings.saturday_is_working_day)
+
+
 def build(settings: GuidanceSettings, *, clock: SystemClock | FixedClock | None = None) -> FastAPI:
     keys = ClientKeys.from_setting(settings.vault_master_keys.get_secret_value())
     holder: dict[str, ServiceContext] = {}
     deps = Deps(pool=lambda: holder["ctx"].pool, clock=clock or SystemClock(), keys=keys,
-                calendar=WorkingDays(saturday_is_working=settings.saturday_is_working_day),
+                calendar=calendar_from(settings),
                 answer_working_days=settings.answer_working_days,
                 start_grace_working_days=settings.start_grace_working_days)
 

@@ -61,6 +61,25 @@ class PostgresNotes:
         await self.conn.execute("DELETE FROM case_notes WHERE client_id = $1", client_id)
 
 
+_UPSERT_CASE = """
+INSERT INTO cases (assessment_id, client_id, version, status, due_on, place, responsible_organisation,
+                   luvn_required, state, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+ON CONFLICT (assessment_id) DO UPDATE SET
+    version = EXCLUDED.version, status = EXCLUDED.status, due_on = EXCLUDED.due_on,
+    place = EXCLUDED.place, responsible_organisation = EXCLUDED.responsible_organisation,
+    luvn_required = EXCLUDED.luvn_required, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at"""
+
+
+async def write_cases(conn: asyncpg.Connection, cases: Sequence[tuple[AssessmentCase, datetime]]) -> None:
+    """Write each case's row as of `now`: the one writer of `cases`, for the live path and a rebuild
+    (`service_layer.projection`) alike."""
+    await conn.executemany(_UPSERT_CASE, [
+        (case.assessment_id, case.client_id, case.version, case.status, case.due_on,
+         case.interview.place.value if case.interview and case.interview.place else None,
+         case.responsible_organisation, case.luvn_required, case_to_json(case), now) for case, now in cases])
+
+
 class PostgresCases:
     """Cases: the aggregate's state as one row, saved with its new events appended to the event store."""
 
@@ -82,17 +101,7 @@ class PostgresCases:
         writer got there first), and write its state."""
         await eventstore.append(self.conn, case.assessment_id, case.version, envelopes)
         case.version += len(envelopes)
-        await self.conn.execute(
-            """INSERT INTO cases (assessment_id, client_id, version, status, due_on, place, responsible_organisation,
-                                  luvn_required, state, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
-               ON CONFLICT (assessment_id) DO UPDATE SET
-                   version = EXCLUDED.version, status = EXCLUDED.status, due_on = EXCLUDED.due_on,
-                   place = EXCLUDED.place, responsible_organisation = EXCLUDED.responsible_organisation,
-                   luvn_required = EXCLUDED.luvn_required, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at""",
-            case.assessment_id, case.client_id, case.version, case.status, case.due_on,
-            case.interview.place.value if case.interview else None, case.responsible_organisation,
-            case.luvn_required, case_to_json(case), now)
+        await write_cases(self.conn, [(case, now)])
 
     async def worklist(self, organisation: str | None, *, status: str | None, due_before: date | None,
                        place: str | None, limit: int, after: tuple[date, UUID] | None) -> list[asyncpg.Record]:

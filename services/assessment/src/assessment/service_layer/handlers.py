@@ -94,6 +94,22 @@ def _restarts_clock(event: Event) -> bool:
     return isinstance(event, ClientSourceAdded) and event.source == RegistrationSource.EMPLOYMENT_REGION_JOBSEEKER
 
 
+def follow_case(case: AssessmentCase, event: Event, client: ClientView, policy: Policy) -> None:
+    """An open case follows one of intake's events (the client view already applied it): the responsible
+    organisation, LUVN's part, the jobseeker's clock (restarted by a new jobseeker registration) and the
+    erasure. No event records this: a rebuild (`service_layer.projection`) runs the same function on
+    intake's events."""
+    case.follow(responsible_organisation=client.responsible_organisation,
+                luvn_required=client.luvn_participation_required,
+                registered_jobseeker=client.registered_jobseeker or _restarts_clock(event))
+    if _restarts_clock(event):
+        assert isinstance(event, ClientSourceAdded)
+        case.restart_clock(event.registered_on, registered_jobseeker=True, calendar=policy.calendar,
+                           target_working_days=policy.target_working_days)
+    if not client.active:
+        case.close()
+
+
 async def follow_client(uow: PostgresUnitOfWork, envelope: Envelope, event: Event, client: ClientView | None,
                         deps: Deps) -> None:
     """After the client view applied one of intake's events (same transaction): open the case of a client
@@ -121,14 +137,7 @@ async def follow_client(uow: PostgresUnitOfWork, envelope: Envelope, event: Even
     elif case.status == "closed":
         return
     else:
-        case.follow(responsible_organisation=client.responsible_organisation,
-                    luvn_required=client.luvn_participation_required, registered_jobseeker=jobseeker)
-        if _restarts_clock(event):
-            assert isinstance(event, ClientSourceAdded)
-            case.restart_clock(event.registered_on, registered_jobseeker=True, calendar=policy.calendar,
-                               target_working_days=policy.target_working_days)
-        if not client.active:
-            case.close()
+        follow_case(case, event, client, policy)
     await save(uow, case, deps, organisation=case.responsible_organisation, actor=SYSTEM_ACTOR,
                correlation_id=envelope.correlation_id, causation_id=envelope.event_id)
 

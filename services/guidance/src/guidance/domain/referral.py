@@ -34,6 +34,11 @@ from contracts.events.guidance import (
 from guidance.domain.catalogue import VOLUNTARY_STUDIES, Service, available, swedish_training_offers
 from guidance.domain.errors import Refused
 
+REFERRAL_EVENT_TYPES: frozenset[str] = frozenset(e.TYPE for e in (
+    ReferralMade, ReferralAccepted, ReferralWaitlisted, ReferralQueueMoved, ReferralStarted, ReferralCompleted,
+    ReferralRejected, ReferralCancelled, ReferralOverdue))
+"""The events of a referral's own stream."""
+
 State = Literal["made", "waitlisted", "accepted", "started", "completed", "rejected", "cancelled"]
 OPEN: frozenset[str] = frozenset({"made", "waitlisted", "accepted", "started"})
 HOLDS_A_PLACE: frozenset[str] = frozenset({"accepted", "started"})
@@ -164,9 +169,16 @@ class Referral:
     def from_history(cls, referral_id: UUID, client_id: UUID, kind: str, events: Sequence[Event]) -> Referral:
         referral = cls(referral_id, client_id, kind=kind)
         for event in events:
-            referral._apply(event)
-            referral.version += 1
+            referral.when(event)
         return referral
+
+    def when(self, event: Event) -> None:
+        """Apply one recorded event of the referral (`from_history`; a rebuild of `referrals` applies them one
+        by one, `service_layer.projection`). Not one of a referral's events: `ValueError`."""
+        if event.TYPE not in REFERRAL_EVENT_TYPES:
+            raise ValueError(f"{event.TYPE} is not an event of a referral")
+        self._apply(event)
+        self.version += 1
 
     @property
     def is_open(self) -> bool:

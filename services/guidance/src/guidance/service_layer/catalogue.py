@@ -78,14 +78,7 @@ async def _put(conn: asyncpg.Connection, deps: Deps, spec: dict[str, Any], ctx: 
     warnings = rules.lohja_clashes(event, others)
     ids = await append(conn, stream_of(code), current, [event], client_id=CATALOGUE_STREAM_ID, ctx=ctx,
                        now=deps.clock.now())
-    await conn.execute(
-        """INSERT INTO catalogue_services (service_code, catalogue_version, kind, provider_code, spec, withdrawn_on)
-           VALUES ($1, $2, $3, $4, $5, NULL)
-           ON CONFLICT (service_code) DO UPDATE SET catalogue_version = EXCLUDED.catalogue_version,
-               kind = EXCLUDED.kind, provider_code = EXCLUDED.provider_code, spec = EXCLUDED.spec,
-               withdrawn_on = NULL, updated_at = now()""",
-        code, event.catalogue_version, event.kind.value, event.provider_code,
-        CatalogueServiceVersion.model_validate(event.model_dump()).model_dump_json())
+    await write_service(conn, event)
     if warnings:
         log.warning("catalogue warning", service_code=code, rule=warnings[0].rule, count=len(warnings))
     from guidance.service_layer import referrals  # a change of capacity may give waiting people a place
@@ -108,8 +101,7 @@ async def withdraw(deps: Deps, code: str, ctx: Context) -> Outcome:
         event = CatalogueServiceWithdrawn(service_code=code, catalogue_version=version + 1, withdrawn_on=today)
         ids = await append(conn, stream_of(code), version, [event], client_id=CATALOGUE_STREAM_ID, ctx=ctx,
                            now=deps.clock.now())
-        await conn.execute("UPDATE catalogue_services SET catalogue_version = $2, withdrawn_on = $3, "
-                           "updated_at = now() WHERE service_code = $1", code, version + 1, today)
+        await write_withdrawn(conn, event)
     return Outcome(stream_of(code), ids, ctx.correlation_id)
 
 
@@ -126,12 +118,38 @@ async def _set_hours(conn: asyncpg.Connection, deps: Deps, place: str, kind: str
                                             "slots": slots})
     stream = stream_of(f"hours:{place}:{kind}")
     ids = await append(conn, stream, current, [event], client_id=CATALOGUE_STREAM_ID, ctx=ctx, now=deps.clock.now())
+    await write_hours(conn, event)
+    return Outcome(stream, ids, ctx.correlation_id)
+
+
+# --- the rows, from the events: the one writer of each table, for the live path and a rebuild -------------------
+# (`service_layer.projection`) alike
+
+
+async def write_service(conn: asyncpg.Connection, event: CatalogueServiceVersion) -> None:
+    """A service published or changed: its current version."""
+    await conn.execute(
+        """INSERT INTO catalogue_services (service_code, catalogue_version, kind, provider_code, spec, withdrawn_on)
+           VALUES ($1, $2, $3, $4, $5, NULL)
+           ON CONFLICT (service_code) DO UPDATE SET catalogue_version = EXCLUDED.catalogue_version,
+               kind = EXCLUDED.kind, provider_code = EXCLUDED.provider_code, spec = EXCLUDED.spec,
+               withdrawn_on = NULL, updated_at = now()""",
+        event.service_code, event.catalogue_version, event.kind.value, event.provider_code,
+        CatalogueServiceVersion.model_validate(event.model_dump()).model_dump_json())
+
+
+async def write_withdrawn(conn: asyncpg.Connection, event: CatalogueServiceWithdrawn) -> None:
+    await conn.execute("UPDATE catalogue_services SET catalogue_version = $2, withdrawn_on = $3, "
+                       "updated_at = now() WHERE service_code = $1", event.service_code, event.catalogue_version,
+                       event.withdrawn_on)
+
+
+async def write_hours(conn: asyncpg.Connection, event: OpeningHoursSet) -> None:
     await conn.execute(
         """INSERT INTO opening_hours (place, kind, catalogue_version, slots) VALUES ($1, $2, $3, $4)
            ON CONFLICT (place, kind) DO UPDATE SET catalogue_version = EXCLUDED.catalogue_version,
                slots = EXCLUDED.slots""",
-        place, kind, event.catalogue_version, json.dumps([s.model_dump(mode="json") for s in event.slots]))
-    return Outcome(stream, ids, ctx.correlation_id)
+        event.place, event.kind, event.catalogue_version, json.dumps([s.model_dump(mode="json") for s in event.slots]))
 
 
 async def open_places(conn: asyncpg.Connection) -> set[tuple[str, str]]:

@@ -4,12 +4,14 @@ planning's plans (its own read model), and R12's deadline for referring under a 
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import asyncpg
 
 from backbone import clientview
 from backbone.clock import FINLAND
 from backbone.inbox import Subscription
+from backbone.workdays import WorkingDays
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.intake import ClientErased
@@ -36,22 +38,33 @@ def plans(deps: Deps) -> Subscription:
     """Planning's plans: issued (R12's one-month deadline starts), extended, handed over (R5), ended."""
 
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
-        if isinstance(event, PlanIssued):
-            drawn_up_on = envelope.occurred_at.astimezone(FINLAND).date()
-            await conn.execute(
-                """INSERT INTO plans (plan_id, client_id, responsible_organisation, drawn_up_on, ends_on, r12_due_on)
-                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (plan_id) DO NOTHING""",
-                event.plan_id, envelope.client_id, str(event.responsible_organisation), drawn_up_on, event.ends_on,
-                r12_due_on(drawn_up_on, deps.calendar))
-        elif isinstance(event, PlanExtended):
-            await conn.execute("UPDATE plans SET ends_on = $2 WHERE plan_id = $1", event.plan_id, event.until)
-        elif isinstance(event, PlanEnded):
-            await conn.execute("UPDATE plans SET ended_on = $2 WHERE plan_id = $1", event.plan_id, event.ended_on)
-        elif isinstance(event, PlanHandedOver):  # R5: the new organisation owns the plan and its R12 deadline
-            await conn.execute("UPDATE plans SET responsible_organisation = $2 WHERE plan_id = $1", event.plan_id,
-                               str(event.responsible_organisation))
+        await follow_plan(conn, envelope, event, deps.calendar)
 
     return Subscription(name="plans", topics=(event_topic("planning"),), handler=handle)
+
+
+async def follow_plan(conn: asyncpg.Connection, envelope: Envelope, event: Event, calendar: WorkingDays) -> None:
+    """One of planning's events into guidance's `plans`: the one writer of its rows from planning's events, for
+    the live path and a rebuild (`service_layer.projection`) alike."""
+    if isinstance(event, PlanIssued):
+        drawn_up_on = envelope.occurred_at.astimezone(FINLAND).date()
+        await conn.execute(
+            """INSERT INTO plans (plan_id, client_id, responsible_organisation, drawn_up_on, ends_on, r12_due_on)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (plan_id) DO NOTHING""",
+            event.plan_id, envelope.client_id, str(event.responsible_organisation), drawn_up_on, event.ends_on,
+            r12_due_on(drawn_up_on, calendar))
+    elif isinstance(event, PlanExtended):
+        await conn.execute("UPDATE plans SET ends_on = $2 WHERE plan_id = $1", event.plan_id, event.until)
+    elif isinstance(event, PlanEnded):
+        await conn.execute("UPDATE plans SET ended_on = $2 WHERE plan_id = $1", event.plan_id, event.ended_on)
+    elif isinstance(event, PlanHandedOver):  # R5: the new organisation owns the plan and its R12 deadline
+        await conn.execute("UPDATE plans SET responsible_organisation = $2 WHERE plan_id = $1", event.plan_id,
+                           str(event.responsible_organisation))
+
+
+async def mark_overdue(conn: asyncpg.Connection, plan_id: UUID) -> None:
+    """R12's PlanReferralOverdue was published for the plan (the live path and a rebuild alike)."""
+    await conn.execute("UPDATE plans SET r12_overdue_published = true WHERE plan_id = $1", plan_id)
 
 
 async def plans_without_referral(deps: Deps) -> int:
@@ -75,6 +88,6 @@ async def plans_without_referral(deps: Deps) -> int:
                                         due_on=row["r12_due_on"])
             await append(conn, row["plan_id"], 0, [event], client_id=row["client_id"],
                          ctx=Context.system(row["responsible_organisation"]), now=deps.clock.now())
-            await conn.execute("UPDATE plans SET r12_overdue_published = true WHERE plan_id = $1", row["plan_id"])
+            await mark_overdue(conn, row["plan_id"])
             published += 1
     return published

@@ -25,6 +25,7 @@ from contracts.events.guidance import (
     LanguageLevel,
     ReferralOutcome,
     RejectionReason,
+    VoluntaryStudiesAgreed,
 )
 from guidance.adapters.events import Context, append, history
 from guidance.domain.errors import NotFound, Refused
@@ -118,7 +119,6 @@ async def _sealed(conn: asyncpg.Connection, deps: Deps, client_id: UUID, note: s
 
 async def agree_studies(deps: Deps, ctx: Context, *, client_id: UUID, service_code: str) -> Outcome:
     """The employment region agrees that a registered jobseeker may start voluntary studies (programme §4.5)."""
-    from contracts.events.guidance import VoluntaryStudiesAgreed
     from guidance.domain.catalogue import VOLUNTARY_STUDIES
 
     if ctx.organisation != "employment-region":
@@ -137,10 +137,16 @@ async def agree_studies(deps: Deps, ctx: Context, *, client_id: UUID, service_co
         event = VoluntaryStudiesAgreed(service_code=service_code, agreed_on=today)
         stream = uuid4()
         ids = await append(conn, stream, 0, [event], client_id=client_id, ctx=ctx, now=deps.clock.now())
-        await conn.execute("INSERT INTO study_agreements (client_id, service_code, agreed_on, organisation) "
-                           "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", client_id, service_code, today,
-                           ctx.organisation)
+        await write_agreement(conn, client_id, event, ctx.organisation)
     return Outcome(stream, ids, ctx.correlation_id)
+
+
+async def write_agreement(conn: asyncpg.Connection, client_id: UUID, event: VoluntaryStudiesAgreed,
+                          organisation: str) -> None:
+    """The one writer of `study_agreements`, for the live path and a rebuild (`service_layer.projection`)."""
+    await conn.execute("INSERT INTO study_agreements (client_id, service_code, agreed_on, organisation) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", client_id, event.service_code,
+                       event.agreed_on, organisation)
 
 
 # --- loading and saving a referral -------------------------------------------------------------------------------

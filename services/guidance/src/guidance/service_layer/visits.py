@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
-from contracts.events.guidance import ANONYMOUS_VISITS_STREAM_ID, AnonymousVisitRecorded, CounsellingTopic
+import asyncpg
+
+from contracts.events.guidance import ANONYMOUS_VISITS_STREAM_ID, AnonymousVisitRecorded, CounsellingTopic, VisitFacts
 from guidance.adapters.events import Context, append
 from guidance.domain.errors import Refused
 from guidance.domain.visits import Interpreter, Mode, visit_event
@@ -35,11 +37,7 @@ async def record(deps: Deps, ctx: Context, *, client_id: UUID | None, visited_on
         stream_client = ANONYMOUS_VISITS_STREAM_ID if isinstance(event, AnonymousVisitRecorded) else client_id
         ids = await append(conn, visit_id, 0, [event], client_id=stream_client, ctx=ctx, now=deps.clock.now())
         sealed = None if client_id is None else await referrals._sealed(conn, deps, client_id, note)
-        await conn.execute(
-            """INSERT INTO visits (visit_id, client_id, visited_on, mode, place, topics, language, interpreter,
-                   visitors, organisation, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-            visit_id, client_id, visited_on, mode, place, [t.value for t in event.topics], language,
-            event.interpreter, visitors, ctx.organisation, sealed)
+        await write_visit(conn, event, client_id=client_id, organisation=ctx.organisation, note=sealed)
     return Outcome(visit_id, ids, ctx.correlation_id)
 
 
@@ -71,3 +69,15 @@ async def counts(deps: Deps, *, since: date, until: date) -> list[dict]:
                GROUP BY place, mode, topic, anonymous ORDER BY place NULLS LAST, mode, topic, anonymous""",
             since, until)
     return [dict(r) for r in rows]
+
+
+async def write_visit(conn: asyncpg.Connection, event: VisitFacts, *, client_id: UUID | None, organisation: str,
+                      note: bytes | None) -> None:
+    """The one writer of `visits`, for the live path and a rebuild (`service_layer.projection`): a client's visit
+    is one person (`visit_event`), an anonymous one counts its visitors."""
+    await conn.execute(
+        """INSERT INTO visits (visit_id, client_id, visited_on, mode, place, topics, language, interpreter,
+               visitors, organisation, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        event.visit_id, client_id, event.visited_on, event.mode, event.place, [t.value for t in event.topics],
+        event.language, event.interpreter, event.visitors if isinstance(event, AnonymousVisitRecorded) else 1,
+        organisation, note)

@@ -35,6 +35,32 @@ ON CONFLICT (plan_id) DO UPDATE SET
 """
 
 
+async def write_plan(conn: asyncpg.Connection, plan: Plan, envelopes: Sequence[Envelope], *, correlation_id: UUID,
+                     now: datetime) -> None:
+    """The plan's query rows after `envelopes` (its latest events): the one writer of `plans` and
+    `plan_deadlines_missed`, for the live path and a rebuild (`service_layer.projection`) alike."""
+    a = plan.allowance
+    await conn.execute(
+        _UPSERT_PLAN, plan.id, plan.client_id, plan.version, plan.status, plan.owner, correlation_id,
+        envelopes[-1].event_id, plan.opened_on, plan.due_on, plan.latest_on, plan.starts_on, plan.until,
+        a and a.first_starts_on, a and a.maximum_on, a and a.maximum_rule, plan.review_due_on,
+        plan.referrals_due_on, plan.luvn_participation, list(plan.services), plan.ended_on,
+        plan.end_reason and str(plan.end_reason), now)
+    for envelope in envelopes:
+        if envelope.type == PlanDeadlineMissed.TYPE:
+            e = decode(envelope)
+            await conn.execute("INSERT INTO plan_deadlines_missed VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                               plan.id, str(e.deadline), e.due_on, e.service_code or "")
+
+
+async def record_referral(conn: asyncpg.Connection, plan_id: UUID, service_code: str, referral_id: UUID,
+                          referred_on: date) -> None:
+    """The first referral to each of a plan's services (R12): the one writer of `plan_referrals`."""
+    await conn.execute(
+        """INSERT INTO plan_referrals (plan_id, service_code, referral_id, referred_on) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (plan_id, service_code) DO NOTHING""", plan_id, service_code, referral_id, referred_on)
+
+
 class PostgresPlans:
     """Plans as event-sourced aggregates (one stream per plan), with a query table beside them."""
 
@@ -55,19 +81,7 @@ class PostgresPlans:
             return
         await eventstore.append(self.conn, plan.id, plan.version, envelopes)
         plan.version += len(envelopes)
-        a = plan.allowance
-        await self.conn.execute(
-            _UPSERT_PLAN, plan.id, plan.client_id, plan.version, plan.status, plan.owner, correlation_id,
-            envelopes[-1].event_id, plan.opened_on, plan.due_on, plan.latest_on, plan.starts_on, plan.until,
-            a and a.first_starts_on, a and a.maximum_on, a and a.maximum_rule, plan.review_due_on,
-            plan.referrals_due_on, plan.luvn_participation, list(plan.services), plan.ended_on,
-            plan.end_reason and str(plan.end_reason), now)
-        for envelope in envelopes:
-            if envelope.type == PlanDeadlineMissed.TYPE:
-                e = decode(envelope)
-                await self.conn.execute(
-                    "INSERT INTO plan_deadlines_missed VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    plan.id, str(e.deadline), e.due_on, e.service_code or "")
+        await write_plan(self.conn, plan, envelopes, correlation_id=correlation_id, now=now)
 
     async def row(self, plan_id: UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM plans WHERE plan_id = $1", plan_id)
@@ -146,9 +160,7 @@ class PostgresPlans:
         return {r["service_code"] for r in rows}
 
     async def record_referral(self, plan_id: UUID, service_code: str, referral_id: UUID, referred_on: date) -> None:
-        await self.conn.execute(
-            """INSERT INTO plan_referrals (plan_id, service_code, referral_id, referred_on) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (plan_id, service_code) DO NOTHING""", plan_id, service_code, referral_id, referred_on)
+        await record_referral(self.conn, plan_id, service_code, referral_id, referred_on)
 
     async def referrals(self, plan_id: UUID) -> list[asyncpg.Record]:
         return await self.conn.fetch("SELECT service_code, referral_id, referred_on FROM plan_referrals "

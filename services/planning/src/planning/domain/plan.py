@@ -15,6 +15,7 @@ from uuid import UUID
 
 from backbone.workdays import WorkingDays
 from contracts.events.base import Event
+from contracts.events.planning import EVENTS as PLANNING_EVENTS
 from contracts.events.planning import (
     FollowUp,
     PlanAgreementRecorded,
@@ -41,6 +42,8 @@ from planning.domain.errors import Refused
 from planning.domain.limits import Allowance
 
 Status = Literal["to_be_drawn_up", "in_force", "ended"]
+
+PLAN_EVENT_TYPES: frozenset[str] = frozenset(e.TYPE for e in PLANNING_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,16 @@ class Plan:
                      earlier: Allowance | None = None) -> Plan:
         plan = cls(plan_id, client_id, earlier=earlier)
         for event in events:
-            plan._apply(event)
-            plan.version += 1
+            plan.when(event)
         return plan
+
+    def when(self, event: Event) -> None:
+        """Apply one recorded event of the plan (`from_history`; a rebuild of the query tables applies them
+        one by one, `service_layer.projection`). Not one of the plan's events: `ValueError`."""
+        if event.TYPE not in PLAN_EVENT_TYPES:
+            raise ValueError(f"{event.TYPE} is not an event of a plan")
+        self._apply(event)
+        self.version += 1
 
     # --- commands ------------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ def subscriptions(deps: handlers.Deps, keys: ClientKeys) -> list[Subscription]:
     async def on_guidance(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, ReferralMade):
             async with PostgresUnitOfWork.on_connection(conn, keys) as uow:
-                await handlers.referral_made(uow, envelope, event)
+                await handlers.referral_made(uow.plans, envelope, event)
                 await uow.commit()
 
     return [

@@ -21,7 +21,7 @@ from contracts.events.guidance import ReferralMade
 from contracts.events.planning import InterruptionCause, PlanEndReason, ReviewOccasion
 from contracts.registry import decode
 from contracts.vocabulary import ExtensionReason, Organisation, Service, TargetGroup
-from planning.adapters.postgres import PostgresUnitOfWork
+from planning.adapters.postgres import PostgresPlans, PostgresUnitOfWork
 from planning.domain.errors import NotFound, Refused
 from planning.domain.plan import Agreement, ClientFacts, Content, Plan, Policy
 
@@ -170,14 +170,14 @@ async def client_changed(uow: PostgresUnitOfWork, envelope: Envelope, before: Cl
                                   envelope.correlation_id, envelope.event_id), deps)
 
 
-async def referral_made(uow: PostgresUnitOfWork, envelope: Envelope, event: ReferralMade) -> None:
+async def referral_made(plans: PostgresPlans, envelope: Envelope, event: ReferralMade) -> None:
     """R12: a referral to one of the plan's services meets its deadline (without a plan id: the client's
-    plan in force)."""
-    row = await (uow.plans.row(event.plan_id) if event.plan_id else uow.plans.open_for(envelope.client_id))
+    plan in force). On `plans` alone: a rebuild (`service_layer.projection`) runs it on rebuilt tables."""
+    row = await (plans.row(event.plan_id) if event.plan_id else plans.open_for(envelope.client_id))
     if row is None or row["client_id"] != envelope.client_id or event.service_code not in row["services"]:
         log.info("referral outside any plan's services", referral_id=str(event.referral_id))
         return
-    await uow.plans.record_referral(row["plan_id"], event.service_code, event.referral_id, event.referred_on)
+    await plans.record_referral(row["plan_id"], event.service_code, event.referral_id, event.referred_on)
 
 
 async def check_deadlines(deps: Deps, *, limit: int = 200) -> int:
