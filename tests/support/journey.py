@@ -14,12 +14,14 @@ or a crash does nothing twice. `call` retries a step as a whole on a lost connec
 carries the scenario's correlation id (`X-Correlation-Id`), so the audit trail links the whole journey.
 
 `await walk(system, scenario)` drives one client from registration to erasure and returns what each step
-produced; a load generator runs many at once (`asyncio.gather`, one `httpx.AsyncClient` shared).
+produced; a load generator runs many at once, all through one `Api(system, senders=8)`: one `httpx.AsyncClient`,
+at most 8 requests in flight whatever the number of journeys (tests/support/load.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -144,13 +146,22 @@ class Api:
     """HTTP calls as the organisations make them: the System's URLs and credentials, one shared client."""
 
     def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8,
-                 wait_s: float = 60) -> None:
+                 wait_s: float = 60, senders: int | None = None, longest_poll_s: float = 0.2) -> None:
         """`attempts`: how often `call` runs a step before giving up; `wait_s`: how long a step waits for another
-        service to have consumed what it needs (raise both under load or while services are killed)."""
+        service to have consumed what it needs (raise both under load or while services are killed).
+        `senders`: at most this many requests in flight at once, however many journeys share this Api (a load's
+        senders; a journey waiting for another service holds none between its probes); `longest_poll_s`: how far
+        the pause between a waiting step's probes grows (x1.5 from 0.2 s), so many waiting journeys do not crowd
+        out the ones that can go on."""
         self.system = system
         self.http = http or httpx.AsyncClient(timeout=30)
         self.attempts = attempts
         self.wait_s = wait_s
+        self.longest_poll_s = longest_poll_s
+        self.senders: asyncio.Semaphore | contextlib.nullcontext = (
+            asyncio.Semaphore(senders) if senders else contextlib.nullcontext())
+        self.requests = 0  # sent, each retry counted again
+        self.step_retries = 0  # steps `call` ran again after a lost connection, a time-out or a 5xx
 
     def headers(self, service: str, principal: str, role: str = "officer", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.system.token(service, principal, role)}", **extra}
@@ -158,8 +169,10 @@ class Api:
     async def request(self, method: str, service: str, path: str, principal: str, role: str = "officer", *,
                       json: Any = None, params: dict | None = None, headers: dict[str, str] | None = None
                       ) -> httpx.Response:
-        return await self.http.request(method, self.system.url(service) + path, json=json, params=params,
-                                       headers=self.headers(service, principal, role, **(headers or {})))
+        async with self.senders:
+            self.requests += 1
+            return await self.http.request(method, self.system.url(service) + path, json=json, params=params,
+                                           headers=self.headers(service, principal, role, **(headers or {})))
 
     async def ok(self, method: str, service: str, path: str, principal: str, role: str = "officer", *,
                  expect: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
@@ -180,23 +193,33 @@ class Api:
             except (httpx.TransportError, httpx.HTTPStatusError):
                 if attempt == self.attempts - 1:
                     raise
+                self.step_retries += 1
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
+
+    async def until(self, probe: Callable[[], Awaitable[T | None]], *, what: str) -> T:
+        """`eventually`, within this Api's `wait_s`, its probes' pauses growing to `longest_poll_s`."""
+        return await eventually(probe, timeout=self.wait_s, what=what, longest_wait_s=self.longest_poll_s)
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, what: str) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, what: str,
+                     longest_wait_s: float = 0.2) -> T:
+    """`probe()` until it returns something, pausing 0.2 s, then 1.5 times longer each time up to `longest_wait_s`;
+    StepFailed after `timeout` seconds."""
     deadline = time.monotonic() + timeout
+    wait = min(0.2, longest_wait_s)
     while True:
         found = await probe()
         if found:
             return found
         if time.monotonic() > deadline:
             raise StepFailed(f"{what}: not within {timeout} s")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(wait)
+        wait = min(wait * 1.5, longest_wait_s)
 
 
 def _corr(s: Scenario) -> dict[str, str]:
@@ -248,7 +271,7 @@ async def case_of(api: Api, j: Journey) -> dict:
             resp.raise_for_status()
         return resp.json() if resp.status_code == 200 else None
 
-    case = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: assessment case")
+    case = await api.until(probe, what=f"{s.name}: assessment case")
     j.assessment_id = uuid.UUID(case["assessment_id"])
     return case
 
@@ -316,7 +339,7 @@ async def plan_of(api: Api, j: Journey) -> dict:
         plans = await api.ok("GET", "planning", f"/clients/{j.client_id}/plans", s.responsible)
         return plans or None
 
-    plans = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: plan opened")
+    plans = await api.until(probe, what=f"{s.name}: plan opened")
     j.plan_id = uuid.UUID(plans[0]["plan_id"])
     return await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
 
@@ -366,7 +389,7 @@ async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
                 raise StepFailed(f"POST guidance/referrals: {resp.status_code} {resp.text}")
             return resp.json()
 
-        answer = await eventually(made, timeout=api.wait_s, what=f"{s.name}: guidance knows the plan")
+        answer = await api.until(made, what=f"{s.name}: guidance knows the plan")
         j.referral_id = uuid.UUID(answer["subject_id"])
     j.steps.append("referred")
     return j.referral_id
@@ -433,7 +456,7 @@ async def referral_recorded(api: Api, j: Journey) -> dict:
         plan = await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
         return plan if plan["referrals"] else None
 
-    return await eventually(probe, timeout=api.wait_s, what=f"{s.name}: referral recorded on the plan")
+    return await api.until(probe, what=f"{s.name}: referral recorded on the plan")
 
 
 # --- the whole journey ----------------------------------------------------------------------------------------
