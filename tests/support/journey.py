@@ -33,6 +33,7 @@ import httpx
 
 from assessment.domain.rules import R28_TOPICS
 from backbone.clock import FINLAND, today_in_finland
+from guidance.service_layer.catalogue import seed_data
 from tests.support.people import Person, invent
 
 T = TypeVar("T")
@@ -42,6 +43,10 @@ COMPETENCE = {"education_level": "upper_secondary", "work_experience_fields": ["
               "work_ability": "full", "service_needs": ["integration_training", "civic_orientation"]}
 COURSE = "civic_orientation"  # continuous admission, ar/ru/en (R21): the client must know one of those
 COURSE_PROVIDER = "provider:mbi-raseborg"
+LOAD_COURSE = "civic_orientation.load"
+"""The course a load refers its clients to (`open_course`): civic orientation as in the catalogue, by the same
+provider, without a limit on places. The catalogue's course takes 20 at a time and waitlists the rest, so a
+load of thousands would queue behind it, and walks given up under a fault would hold their places for ever."""
 REGISTRATION_PATHS = {"employment_region_jobseeker": "/registrations/jobseeker",
                       "kela_notification": "/registrations/kela-notification",
                       "refugee_placement": "/registrations/refugee-placement",
@@ -348,14 +353,14 @@ def _has(plan: dict, event_type: str) -> bool:
     return any(e["type"] == event_type for e in plan["events"])
 
 
-async def issue_plan(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
+async def issue_plan(api: Api, j: Journey, *, note: str | None = None, course: str = COURSE) -> uuid.UUID:
     """The plan drawn up for half a year with the course, agreed in the client's language (R19, R23)."""
     s = j.scenario
     today = today_in_finland()
     plan = await plan_of(api, j)
     if not _has(plan, "PlanIssued"):
         body = {"starts_on": today.isoformat(), "ends_on": (today + timedelta(days=182)).isoformat(),
-                "goals": ["employment", "language_skills"], "services": [COURSE], "job_search_obligation": True,
+                "goals": ["employment", "language_skills"], "services": [course], "job_search_obligation": True,
                 "follow_up": ["review_meetings"], "reasons": ["language_first"],
                 "agreement": {"agreed_on": today.isoformat(), "language": s.language, "interpreter": False}}
         if note is not None:
@@ -365,16 +370,16 @@ async def issue_plan(api: Api, j: Journey, *, note: str | None = None) -> uuid.U
     return j.plan_id
 
 
-async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
+async def refer(api: Api, j: Journey, *, note: str | None = None, course: str = COURSE) -> uuid.UUID:
     """The plan's course referred (R12: within a month of drawing up), in a language the client knows (R21)."""
     s = j.scenario
     language = next(lang for lang in s.person.languages if lang in ("ar", "ru", "en"))
     made = await api.ok("GET", "guidance", "/referrals", s.responsible, params={"client_id": str(j.client_id)})
-    mine = [r for r in made if r["service_code"] == COURSE and r.get("plan_id") == str(j.plan_id)]
+    mine = [r for r in made if r["service_code"] == course and r.get("plan_id") == str(j.plan_id)]
     if mine:
         j.referral_id = uuid.UUID(mine[0]["referral_id"])
     else:
-        body = {"client_id": str(j.client_id), "service_code": COURSE, "language": language,
+        body = {"client_id": str(j.client_id), "service_code": course, "language": language,
                 "plan_id": str(j.plan_id)}
         if note is not None:
             body["note"] = note
@@ -393,6 +398,17 @@ async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
         j.referral_id = uuid.UUID(answer["subject_id"])
     j.steps.append("referred")
     return j.referral_id
+
+
+async def open_course(api: Api, code: str = LOAD_COURSE, *, like: str = COURSE) -> None:
+    """Publish `code` in guidance's catalogue as Raseborg's officer: the catalogue's `like`, without a limit on
+    places. Nothing if it is there already (the databases outlive a run)."""
+    resp = await api.request("GET", "guidance", f"/catalogue/services/{code}", "raseborg")
+    if resp.status_code == 200:
+        return
+    [spec] = [dict(s) for s in seed_data()["services"] if s["service_code"] == like]
+    del spec["service_code"]
+    await api.ok("PUT", "guidance", f"/catalogue/services/{code}", "raseborg", json={**spec, "capacity": None})
 
 
 async def complete_course(api: Api, j: Journey) -> uuid.UUID:
@@ -461,11 +477,12 @@ async def referral_recorded(api: Api, j: Journey) -> dict:
 
 # --- the whole journey ----------------------------------------------------------------------------------------
 
-async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = True,
+async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = True, course: str = COURSE,
                before_erasure: Callable[[Journey], Awaitable[None]] | None = None) -> Journey:
     """One client from registration to erasure. Each step is retried as a whole on a lost connection or a 5xx;
     `notes` adds free text (the person's name) to assessment, the plan and the referral, so the erasure has
-    personal data to destroy in every service. `before_erasure` runs (e.g. assertions) before the last step."""
+    personal data to destroy in every service. `course`: the catalogue's service the plan agrees and the client is
+    referred to (a load's: `LOAD_COURSE`). `before_erasure` runs (e.g. assertions) before the last step."""
     own = api is None
     api = api or Api(system)
     j = Journey(s)
@@ -474,8 +491,8 @@ async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = Tru
         await api.call(lambda: register(api, j))
         await api.call(lambda: book_interview(api, j))
         await api.call(lambda: assess(api, j, note=text))
-        await api.call(lambda: issue_plan(api, j, note=text))
-        await api.call(lambda: refer(api, j, note=text))
+        await api.call(lambda: issue_plan(api, j, note=text, course=course))
+        await api.call(lambda: refer(api, j, note=text, course=course))
         await api.call(lambda: referral_recorded(api, j))
         await api.call(lambda: complete_course(api, j))
         await api.call(lambda: review(api, j))

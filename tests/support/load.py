@@ -86,6 +86,7 @@ class Walked:
     result: Any = None
     attempts: int = 0
     error: str | None = None  # the last failure's type, when the walk did not complete
+    detail: str | None = None  # its message, shortened (steps name ids and statuses, never a person's data)
 
 
 @dataclass
@@ -110,9 +111,10 @@ class LoadResult:
 
     def __str__(self) -> str:
         errors = sorted({w.error for w in self.failed if w.error})
+        details = sorted({w.detail for w in self.failed if w.detail})[:5]
         notes = "".join(f", {n} {what}" for what, n in self.notes.items())
         return (f"{len(self.completed)}/{len(self.walked)} walks completed in {self.seconds:.1f} s, "
-                f"{self.retries} retried walks{notes}" + (f"; failed with {errors}" if errors else ""))
+                f"{self.retries} retried walks{notes}" + (f"; failed with {errors}, e.g. {details}" if errors else ""))
 
 
 Walk = Callable[[Any, Any], Awaitable[Any]]
@@ -143,10 +145,10 @@ async def run(walk: Walk, system: Any, scenarios: Sequence[Any], *, window: int 
                 walked.attempts += 1
                 try:
                     walked.result = await walk(system, walked.scenario)
-                    walked.error = None
+                    walked.error = walked.detail = None
                     break
                 except Exception as exc:  # noqa: BLE001 - classified just below; the test sees the type
-                    walked.error = type(exc).__name__
+                    walked.error, walked.detail = type(exc).__name__, str(exc)[:300]
                     if not retry_on(exc) or time.monotonic() > deadline:
                         break
                 await asyncio.sleep(wait * (0.5 + random.random()))
