@@ -122,7 +122,7 @@ async def under_load(system: System, clients: int, fault: Callable[[], Awaitable
     phase("settled")
     report = await effects.count(system.infra, client_ids(result), since=since, mail=system.mail, sms=system.sms,
                                  clock_offset_s=system.clock.offset.total_seconds())
-    phase("counted")
+    phase(f"counted\n{report}")
     return Outcome(result, report)
 
 
