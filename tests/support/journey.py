@@ -14,12 +14,14 @@ or a crash does nothing twice. `call` retries a step as a whole on a lost connec
 carries the scenario's correlation id (`X-Correlation-Id`), so the audit trail links the whole journey.
 
 `await walk(system, scenario)` drives one client from registration to erasure and returns what each step
-produced; a load generator runs many at once (`asyncio.gather`, one `httpx.AsyncClient` shared).
+produced; a load generator runs many at once, all through one `Api(system, senders=8)`: one `httpx.AsyncClient`,
+at most 8 requests in flight whatever the number of journeys (tests/support/load.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +33,7 @@ import httpx
 
 from assessment.domain.rules import R28_TOPICS
 from backbone.clock import FINLAND, today_in_finland
+from guidance.service_layer.catalogue import seed_data
 from tests.support.people import Person, invent
 
 T = TypeVar("T")
@@ -40,6 +43,10 @@ COMPETENCE = {"education_level": "upper_secondary", "work_experience_fields": ["
               "work_ability": "full", "service_needs": ["integration_training", "civic_orientation"]}
 COURSE = "civic_orientation"  # continuous admission, ar/ru/en (R21): the client must know one of those
 COURSE_PROVIDER = "provider:mbi-raseborg"
+LOAD_COURSE = "civic_orientation.load"
+"""The course a load refers its clients to (`open_course`): civic orientation as in the catalogue, by the same
+provider, without a limit on places. The catalogue's course takes 20 at a time and waitlists the rest, so a
+load of thousands would queue behind it, and walks given up under a fault would hold their places for ever."""
 REGISTRATION_PATHS = {"employment_region_jobseeker": "/registrations/jobseeker",
                       "kela_notification": "/registrations/kela-notification",
                       "refugee_placement": "/registrations/refugee-placement",
@@ -155,13 +162,22 @@ class Api:
     """HTTP calls as the organisations make them: the System's URLs and credentials, one shared client."""
 
     def __init__(self, system, http: httpx.AsyncClient | None = None, *, attempts: int = 8,
-                 wait_s: float = 60) -> None:
+                 wait_s: float = 60, senders: int | None = None, longest_poll_s: float = 0.2) -> None:
         """`attempts`: how often `call` runs a step before giving up; `wait_s`: how long a step waits for another
-        service to have consumed what it needs (raise both under load or while services are killed)."""
+        service to have consumed what it needs (raise both under load or while services are killed).
+        `senders`: at most this many requests in flight at once, however many journeys share this Api (a load's
+        senders; a journey waiting for another service holds none between its probes); `longest_poll_s`: how far
+        the pause between a waiting step's probes grows (x1.5 from 0.2 s), so many waiting journeys do not crowd
+        out the ones that can go on."""
         self.system = system
         self.http = http or httpx.AsyncClient(timeout=30)
         self.attempts = attempts
         self.wait_s = wait_s
+        self.longest_poll_s = longest_poll_s
+        self.senders: asyncio.Semaphore | contextlib.nullcontext = (
+            asyncio.Semaphore(senders) if senders else contextlib.nullcontext())
+        self.requests = 0  # sent, each retry counted again
+        self.step_retries = 0  # steps `call` ran again after a lost connection, a time-out or a 5xx
 
     def headers(self, service: str, principal: str, role: str = "officer", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.system.token(service, principal, role)}", **extra}
@@ -169,8 +185,10 @@ class Api:
     async def request(self, method: str, service: str, path: str, principal: str, role: str = "officer", *,
                       json: Any = None, params: dict | None = None, headers: dict[str, str] | None = None
                       ) -> httpx.Response:
-        return await self.http.request(method, self.system.url(service) + path, json=json, params=params,
-                                       headers=self.headers(service, principal, role, **(headers or {})))
+        async with self.senders:
+            self.requests += 1
+            return await self.http.request(method, self.system.url(service) + path, json=json, params=params,
+                                           headers=self.headers(service, principal, role, **(headers or {})))
 
     async def ok(self, method: str, service: str, path: str, principal: str, role: str = "officer", *,
                  expect: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
@@ -191,23 +209,33 @@ class Api:
             except (httpx.TransportError, httpx.HTTPStatusError):
                 if attempt == self.attempts - 1:
                     raise
+                self.step_retries += 1
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
+
+    async def until(self, probe: Callable[[], Awaitable[T | None]], *, what: str) -> T:
+        """`eventually`, within this Api's `wait_s`, its probes' pauses growing to `longest_poll_s`."""
+        return await eventually(probe, timeout=self.wait_s, what=what, longest_wait_s=self.longest_poll_s)
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, what: str) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, what: str,
+                     longest_wait_s: float = 0.2) -> T:
+    """`probe()` until it returns something, pausing 0.2 s, then 1.5 times longer each time up to `longest_wait_s`;
+    StepFailed after `timeout` seconds."""
     deadline = time.monotonic() + timeout
+    wait = min(0.2, longest_wait_s)
     while True:
         found = await probe()
         if found:
             return found
         if time.monotonic() > deadline:
             raise StepFailed(f"{what}: not within {timeout} s")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(wait)
+        wait = min(wait * 1.5, longest_wait_s)
 
 
 def _corr(s: Scenario) -> dict[str, str]:
@@ -282,7 +310,7 @@ async def case_of(api: Api, j: Journey) -> dict:
             resp.raise_for_status()
         return resp.json() if resp.status_code == 200 else None
 
-    case = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: assessment case")
+    case = await api.until(probe, what=f"{s.name}: assessment case")
     j.assessment_id = uuid.UUID(case["assessment_id"])
     return case
 
@@ -350,7 +378,7 @@ async def plan_of(api: Api, j: Journey) -> dict:
         plans = await api.ok("GET", "planning", f"/clients/{j.client_id}/plans", s.responsible)
         return plans or None
 
-    plans = await eventually(probe, timeout=api.wait_s, what=f"{s.name}: plan opened")
+    plans = await api.until(probe, what=f"{s.name}: plan opened")
     j.plan_id = uuid.UUID(plans[0]["plan_id"])
     return await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
 
@@ -359,14 +387,14 @@ def _has(plan: dict, event_type: str) -> bool:
     return any(e["type"] == event_type for e in plan["events"])
 
 
-async def issue_plan(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
+async def issue_plan(api: Api, j: Journey, *, note: str | None = None, course: str = COURSE) -> uuid.UUID:
     """The plan drawn up for half a year with the course, agreed in the client's language (R19, R23)."""
     s = j.scenario
     today = today_in_finland()
     plan = await plan_of(api, j)
     if not _has(plan, "PlanIssued"):
         body = {"starts_on": today.isoformat(), "ends_on": (today + timedelta(days=182)).isoformat(),
-                "goals": ["employment", "language_skills"], "services": [COURSE], "job_search_obligation": True,
+                "goals": ["employment", "language_skills"], "services": [course], "job_search_obligation": True,
                 "follow_up": ["review_meetings"], "reasons": ["language_first"],
                 "agreement": {"agreed_on": today.isoformat(), "language": s.language, "interpreter": False}}
         if note is not None:
@@ -376,16 +404,16 @@ async def issue_plan(api: Api, j: Journey, *, note: str | None = None) -> uuid.U
     return j.plan_id
 
 
-async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
+async def refer(api: Api, j: Journey, *, note: str | None = None, course: str = COURSE) -> uuid.UUID:
     """The plan's course referred (R12: within a month of drawing up), in a language the client knows (R21)."""
     s = j.scenario
     language = next(lang for lang in s.person.languages if lang in ("ar", "ru", "en"))
     made = await api.ok("GET", "guidance", "/referrals", s.responsible, params={"client_id": str(j.client_id)})
-    mine = [r for r in made if r["service_code"] == COURSE and r.get("plan_id") == str(j.plan_id)]
+    mine = [r for r in made if r["service_code"] == course and r.get("plan_id") == str(j.plan_id)]
     if mine:
         j.referral_id = uuid.UUID(mine[0]["referral_id"])
     else:
-        body = {"client_id": str(j.client_id), "service_code": COURSE, "language": language,
+        body = {"client_id": str(j.client_id), "service_code": course, "language": language,
                 "plan_id": str(j.plan_id)}
         if note is not None:
             body["note"] = note
@@ -400,10 +428,21 @@ async def refer(api: Api, j: Journey, *, note: str | None = None) -> uuid.UUID:
                 raise StepFailed(f"POST guidance/referrals: {resp.status_code} {resp.text}")
             return resp.json()
 
-        answer = await eventually(made, timeout=api.wait_s, what=f"{s.name}: guidance knows the plan")
+        answer = await api.until(made, what=f"{s.name}: guidance knows the plan")
         j.referral_id = uuid.UUID(answer["subject_id"])
     j.steps.append("referred")
     return j.referral_id
+
+
+async def open_course(api: Api, code: str = LOAD_COURSE, *, like: str = COURSE) -> None:
+    """Publish `code` in guidance's catalogue as Raseborg's officer: the catalogue's `like`, without a limit on
+    places. Nothing if it is there already (the databases outlive a run)."""
+    resp = await api.request("GET", "guidance", f"/catalogue/services/{code}", "raseborg")
+    if resp.status_code == 200:
+        return
+    [spec] = [dict(s) for s in seed_data()["services"] if s["service_code"] == like]
+    del spec["service_code"]
+    await api.ok("PUT", "guidance", f"/catalogue/services/{code}", "raseborg", json={**spec, "capacity": None})
 
 
 async def complete_course(api: Api, j: Journey) -> uuid.UUID:
@@ -467,16 +506,17 @@ async def referral_recorded(api: Api, j: Journey) -> dict:
         plan = await api.ok("GET", "planning", f"/plans/{j.plan_id}", s.responsible)
         return plan if plan["referrals"] else None
 
-    return await eventually(probe, timeout=api.wait_s, what=f"{s.name}: referral recorded on the plan")
+    return await api.until(probe, what=f"{s.name}: referral recorded on the plan")
 
 
 # --- the whole journey ----------------------------------------------------------------------------------------
 
-async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = True,
+async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = True, course: str = COURSE,
                before_erasure: Callable[[Journey], Awaitable[None]] | None = None) -> Journey:
     """One client from registration to erasure. Each step is retried as a whole on a lost connection or a 5xx;
     `notes` adds free text (the person's name) to assessment, the plan and the referral, so the erasure has
-    personal data to destroy in every service. `before_erasure` runs (e.g. assertions) before the last step."""
+    personal data to destroy in every service. `course`: the catalogue's service the plan agrees and the client is
+    referred to (a load's: `LOAD_COURSE`). `before_erasure` runs (e.g. assertions) before the last step."""
     own = api is None
     api = api or Api(system)
     j = Journey(s)
@@ -485,8 +525,8 @@ async def walk(system, s: Scenario, *, api: Api | None = None, notes: bool = Tru
         await api.call(lambda: register(api, j))
         await api.call(lambda: book_interview(api, j))
         await api.call(lambda: assess(api, j, note=text))
-        await api.call(lambda: issue_plan(api, j, note=text))
-        await api.call(lambda: refer(api, j, note=text))
+        await api.call(lambda: issue_plan(api, j, note=text, course=course))
+        await api.call(lambda: refer(api, j, note=text, course=course))
         await api.call(lambda: referral_recorded(api, j))
         await api.call(lambda: complete_course(api, j))
         await api.call(lambda: review(api, j))
