@@ -16,6 +16,17 @@ pytestmark = pytest.mark.unit
 PARAMS = {"name": "Test Person", "municipality": "raseborg", **office_of("raseborg")}
 
 
+@pytest.mark.parametrize(("code", "language"), [("plan_issued", "ar"), ("plan_issued", "uk"), ("referral_made", "th"),
+                                                ("interview_invitation", "ru")])
+def test_a_long_subject_in_any_script_reads_back_exactly_as_written(code, language):
+    rendered = template(code, language).render({**PARAMS, "starts_on": "2026-03-01", "ends_on": "2027-03-01",
+                                                "service_code": "civic_orientation", "referred_on": "2026-03-01",
+                                                "scheduled_at": "2026-03-10T09:30:00+00:00", "interpreter": True})
+    msg = build(rendered, notification_id=uuid4(), sender="a@example.org", to="b@example.org", domain="n.example")
+
+    assert email.message_from_bytes(msg.as_bytes(), policy=policy.default)["Subject"] == rendered.subject
+
+
 def test_an_email_has_a_text_and_an_html_part_in_utf8_and_a_message_id_from_the_notification():
     nid = uuid4()
     rendered = template("welcome", "ar").render(PARAMS)

@@ -37,6 +37,7 @@ from contracts.events.guidance import (
     VoluntaryStudiesAgreed,
 )
 from contracts.events.intake import EVENTS as INTAKE_EVENTS
+from contracts.events.operations import OperationsEvent
 from contracts.events.planning import EVENTS as PLANNING_EVENTS
 from contracts.topics import event_topic
 from guidance.config import GuidanceSettings
@@ -68,6 +69,8 @@ class GuidanceProjection:
                 await clientview.apply(conn, envelope, event)
             elif kind in PLANNING:
                 await reactions.follow_plan(conn, envelope, event, self.calendar)
+            elif isinstance(event, OperationsEvent):
+                continue  # a dead letter redriven (its audit record): no read model of guidance's changes
             elif kind not in OWN:
                 raise ValueError(f"{kind} changes none of guidance's read models")
             elif kind in REFERRAL_EVENT_TYPES:

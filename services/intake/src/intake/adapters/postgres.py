@@ -151,7 +151,11 @@ class PostgresClients:
             """WITH requests AS (
                    SELECT e.event_id, e.client_id, e.recorded_at, convert_from(e.envelope, 'UTF8')::jsonb AS envelope
                    FROM event_store e
-                   WHERE e.type IN ('ClientRegistered', 'ClientSourceAdded') AND e.recorded_at >= $2)
+                   WHERE e.type IN ('ClientRegistered', 'ClientSourceAdded') AND e.recorded_at >= $2
+                     -- cheap byte matches on the canonical JSON first; the JSON is parsed only for these
+                     AND position('"source":"own_request"'::bytea IN e.envelope) > 0
+                     AND ($3::uuid IS NULL
+                          OR position(convert_to('"correlation_id":"' || $3::text || '"', 'UTF8') IN e.envelope) > 0))
                SELECT (r.envelope ->> 'correlation_id')::uuid AS reference, r.event_id,
                       COALESCE(s.client_id, c.client_id) AS client_id,
                       COALESCE(s.responsible_organisation, c.responsible_organisation) AS responsible_organisation,

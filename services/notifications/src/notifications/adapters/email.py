@@ -47,7 +47,10 @@ def build(rendered: Rendered, *, notification_id: UUID, sender: str, to: str, do
     msg = MIMEMultipart("alternative")
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = Header(rendered.subject, "utf-8").encode() if not rendered.subject.isascii() else rendered.subject
+    # A Header object, not its encoded string: the generator folds it after "Subject: ", so a long subject
+    # does not begin with a folded line (read back with a leading space).
+    msg["Subject"] = (rendered.subject if rendered.subject.isascii()
+                      else Header(rendered.subject, "utf-8", header_name="Subject"))
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id(notification_id, domain)
     for body, subtype in ((rendered.text, "plain"), (rendered.html(), "html")):

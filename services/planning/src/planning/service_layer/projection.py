@@ -29,6 +29,7 @@ from contracts.events.base import Event
 from contracts.events.guidance import EVENTS as GUIDANCE_EVENTS
 from contracts.events.guidance import ReferralMade
 from contracts.events.intake import EVENTS as INTAKE_EVENTS
+from contracts.events.operations import OperationsEvent
 from contracts.topics import event_topic
 from planning.adapters.postgres import PostgresPlans, write_plan
 from planning.config import PlanningSettings
@@ -87,6 +88,8 @@ class PlansProjection:
                 await referral_made(PostgresPlans(conn), envelope, event)
             elif envelope.type in GUIDANCE:
                 continue  # as `entrypoints.events`: of guidance's events only ReferralMade changes planning
+            elif isinstance(event, OperationsEvent):
+                continue  # a dead letter redriven (its audit record): no read model of planning's changes
             else:
                 raise ValueError(f"{envelope.type} changes none of planning's read models")
         await flush()
